@@ -1,0 +1,5 @@
+import sys
+
+from emr.cli import main
+
+sys.exit(main())

@@ -1,0 +1,51 @@
+"""Settings read from the environment: where the data lives and which database to open."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "SmallPracticeEMR"
+APP_AUTHOR = "SmallPracticeEMR"
+DATABASE_FILENAME = "emr.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    db_key_hex: str | None  # EMR_DB_KEY; None means "ask the OS keyring"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def database_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        return Path(self.database_url.split("///", 1)[1])
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+    home = env.get("EMR_HOME")
+    data_dir = Path(home).expanduser().resolve() if home else default_data_dir()
+    url = env.get("EMR_DATABASE_URL") or f"sqlite:///{data_dir / DATABASE_FILENAME}"
+    key = (env.get("EMR_DB_KEY") or "").strip() or None
+    return Settings(data_dir=data_dir, database_url=url, db_key_hex=key)

@@ -1,0 +1,8 @@
+"""All tables. Importing this package registers every model on `Base.metadata`."""
+
+from emr.models.audit import AuditChainHead, AuditEvent
+from emr.models.base import Base, Tracked
+from emr.models.patients import Patient
+from emr.models.users import User
+
+__all__ = ["AuditChainHead", "AuditEvent", "Base", "Patient", "Tracked", "User"]

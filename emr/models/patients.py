@@ -1,0 +1,57 @@
+"""Patients: demographics, contact, insurance and the front desk's notes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from emr.models.base import Base, Tracked
+
+
+class Patient(Tracked, Base):
+    __tablename__ = "patients"
+
+    mrn: Mapped[str] = mapped_column(String(12), unique=True)
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str] = mapped_column(String(100), default="")
+    date_of_birth: Mapped[date] = mapped_column(index=True)
+    sex: Mapped[str] = mapped_column(String(1))  # administrative sex, HL7 table 0001: F M O U
+    gender_identity: Mapped[str] = mapped_column(String(60), default="")
+
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(50), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(60), default="")
+    phone_home: Mapped[str] = mapped_column(String(40), default="")
+    phone_mobile: Mapped[str] = mapped_column(String(40), default="")
+    phone_work: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    preferred_language: Mapped[str] = mapped_column(String(60), default="")
+
+    emergency_contact_name: Mapped[str] = mapped_column(String(200), default="")
+    emergency_contact_relationship: Mapped[str] = mapped_column(String(60), default="")
+    emergency_contact_phone: Mapped[str] = mapped_column(String(40), default="")
+
+    insurance_payer: Mapped[str] = mapped_column(String(200), default="")
+    insurance_member_id: Mapped[str] = mapped_column(String(60), default="")
+    insurance_group: Mapped[str] = mapped_column(String(60), default="")
+    insurance_subscriber_name: Mapped[str] = mapped_column(String(200), default="")
+    insurance_subscriber_relationship: Mapped[str] = mapped_column(String(30), default="")
+
+    front_desk_notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    deactivation_reason: Mapped[str] = mapped_column(Text, default="")
+    deceased: Mapped[bool] = mapped_column(default=False)
+    deceased_date: Mapped[date | None]
+
+    # Normalised for search (see emr.patient_search): lower case, accents folded.
+    search_family: Mapped[str] = mapped_column(String(100), default="")
+    search_given: Mapped[str] = mapped_column(String(100), default="")
+    phone_digits: Mapped[str] = mapped_column(String(130), default="")
+
+    __table_args__ = (Index("ix_patients_name_dob", "search_family", "date_of_birth"),)

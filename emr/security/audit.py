@@ -1,0 +1,102 @@
+"""Writing to the audit trail, a SHA-256 hash chain: each event's hash covers its content and
+the previous event's hash, so an edited, inserted or removed event breaks the chain."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from emr.models.audit import AuditChainHead, AuditEvent
+from emr.models.base import utcnow
+
+GENESIS_HASH = "0" * 64
+
+
+def event_hash(
+    *,
+    event_id: int,
+    occurred_at: datetime,
+    user_id: int | None,
+    username: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    patient_id: int | None,
+    detail: str,
+    emergency: bool,
+    prev_hash: str,
+) -> str:
+    fields = [
+        str(event_id),
+        occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "" if user_id is None else str(user_id),
+        username,
+        action,
+        entity,
+        "" if entity_id is None else str(entity_id),
+        "" if patient_id is None else str(patient_id),
+        detail,
+        "1" if emergency else "0",
+        prev_hash,
+    ]
+    # Length-prefixed so that no choice of field contents can make two events hash alike.
+    payload = "".join(f"{len(f)}:{f}" for f in fields)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    user_id: int | None,
+    username: str,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    patient_id: int | None = None,
+    detail: str = "",
+    emergency: bool = False,
+) -> AuditEvent:
+    """Append one event in the caller's transaction (so it commits or rolls back with the work)."""
+    head = session.execute(
+        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=1, last_event_id=0, last_hash=GENESIS_HASH, event_count=0)
+        session.add(head)
+    # Microsecond precision is all the database keeps; hash what will be read back.
+    occurred_at = utcnow()
+    event = AuditEvent(
+        occurred_at=occurred_at,
+        user_id=user_id,
+        username=username,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        patient_id=patient_id,
+        detail=detail,
+        emergency=emergency,
+        prev_hash=head.last_hash,
+        hash="",
+    )
+    session.add(event)
+    session.flush()  # assigns the id, which the hash covers
+    event.hash = event_hash(
+        event_id=event.id,
+        occurred_at=occurred_at,
+        user_id=user_id,
+        username=username,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        patient_id=patient_id,
+        detail=detail,
+        emergency=emergency,
+        prev_hash=head.last_hash,
+    )
+    head.last_event_id = event.id
+    head.last_hash = event.hash
+    head.event_count += 1
+    return event
