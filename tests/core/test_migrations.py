@@ -1,0 +1,52 @@
+"""The migrated schema and the models agree, and an old database is copied aside on upgrade."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from emr.config import load_settings
+from emr.db import current_revision, head_revision, open_database
+from emr.models import Base
+
+
+def test_empty_database_upgrades_to_head_and_matches_models(db):
+    assert current_revision(db) == head_revision()
+    with db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == []
+
+
+def test_unencrypted_database_matches_models_too(emr_home, monkeypatch):
+    monkeypatch.delenv("EMR_DB_KEY")
+    db = open_database(load_settings(), create=True, encrypted=False)
+    try:
+        assert not db.encrypted
+        with db.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(ctx, Base.metadata) == []
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_first_revision_keeps_a_copy(emr_home):
+    from alembic import command
+
+    from emr.db import _alembic_config
+
+    settings = load_settings()
+    db = open_database(settings, create=True, upgrade=False)
+    with db.engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0001")
+    assert current_revision(db) == "0001"
+    db.dispose()
+
+    db = open_database(settings)
+    try:
+        assert current_revision(db) == head_revision()
+        copies = list(settings.backup_dir.glob("before-upgrade-0001-*.db"))
+        if head_revision() != "0001":
+            assert len(copies) == 1
+    finally:
+        db.dispose()
