@@ -1,0 +1,573 @@
+"""ICD-10-CM: the full code set shipped by the simple-icd-10-cm package, and instant search.
+
+Search takes a code prefix ("E11", "e11.9", "E119") or words of the description ("type 2 diab":
+each query word prefix-matches some word, in any order, case- and accent-insensitive). The index
+lives in memory and is built on first use. Importing simple-icd-10-cm parses its 10 MB XML (about
+3 s), so the flat table we take from it (code, description, billable, inclusion terms) is cached
+as a text file in the user's cache folder, keyed by the package version and its data file; later
+starts read that file and build the index in well under a second. `warm_up()` builds it ahead of
+time, e.g. from a background thread while the user logs in.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import logging
+import marshal
+import os
+import re
+import sys
+import threading
+import time
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from emr.codes import fold, words
+from emr.errors import NotFound, ValidationError
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "ICD-10-CM"
+PACKAGE = "simple_icd_10_cm"
+CACHE_FORMAT = 2
+_SYNONYM_SEP = "\x1f"
+_WORD_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789\n"
+_SPACE_NON_WORD = bytes(c if c in _WORD_BYTES else 32 for c in range(256))
+_CODE_LIKE = re.compile(r"[A-Za-z][0-9][0-9A-Za-z]?(?:\.?[0-9A-Za-z]{0,4})?")
+_TABULAR_FILE = re.compile(r"icd10cm?-tabular-(\w+)-(\d+)-(\d{4})\.xml", re.IGNORECASE)
+# When every term of a query matches more codes than this, the search walks the codes from the
+# most general instead of ranking every match: a one-letter query that matches tens of thousands
+# of codes stays instant, and its best hits are general codes anyway.
+_FULL_RANKING_LIMIT = 6000
+
+
+@dataclass(frozen=True)
+class Icd10Code:
+    code: str  # with its dot, as printed: "E11.9"
+    description: str
+    billable: bool  # a leaf code, valid on a claim; categories and subcategories are not
+    system: str = SYSTEM
+
+    @property
+    def display(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    edition: str  # "April 1, 2026"
+    package_version: str
+    codes: int
+    billable: int
+    source: str  # "package" (parsed and indexed now) or "cache" (read from the cache file)
+    load_seconds: float  # parsing the package's table, or reading the cache file
+    index_seconds: float  # building the search structures (0 when read from the cache)
+
+
+@dataclass
+class _Table:
+    """The code set as parallel columns (cheaper to read and index than one object a row)."""
+
+    codes: list[str]
+    descriptions: list[str]
+    billable: list[bool]
+    synonyms: list[str]  # inclusion terms and "includes" notes, joined by _SYNONYM_SEP
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One piece of a query: words that must each prefix-match a word of the text, or, for a
+    piece shaped like a code, a code prefix as an alternative."""
+
+    words: tuple[str, ...]
+    code_prefix: str | None
+
+
+def code_key(code: str) -> str:
+    """The dotless upper-case form used for lookups: " e11.9 " -> "E119"."""
+    return re.sub(r"[\s.]", "", code).upper()
+
+
+def _package_data() -> tuple[str, str, Path]:
+    """(package version, edition, data folder) of simple-icd-10-cm, without importing it."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or spec.origin is None:
+        raise RuntimeError("The simple-icd-10-cm package is not installed.")
+    data_dir = Path(spec.origin).parent / "data"
+    version = importlib.metadata.version(PACKAGE)
+    edition = "unknown edition"
+    for path in sorted(data_dir.glob("*.xml")):
+        match = _TABULAR_FILE.fullmatch(path.name)
+        if match:
+            month, day, year = match.groups()
+            edition = f"{month} {int(day)}, {year}"
+    return version, edition, data_dir
+
+
+def default_cache_dir() -> Path:
+    override = os.environ.get("EMR_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_dir
+
+    from emr.config import APP_AUTHOR, APP_NAME
+
+    return Path(user_cache_dir(APP_NAME, APP_AUTHOR))
+
+
+def _cache_file(cache_dir: Path, version: str, edition: str) -> Path:
+    stamp = re.sub(r"[^0-9A-Za-z]+", "-", edition).strip("-")
+    return cache_dir / f"icd10cm-index-{version}-{stamp}-f{CACHE_FORMAT}.marshal"
+
+
+def _info(
+    state: dict[str, Any], edition: str, version: str, source: str, load: float, index: float
+) -> IndexInfo:
+    return IndexInfo(
+        edition=edition,
+        package_version=version,
+        codes=len(state["codes"]),
+        billable=sum(state["billable"]),
+        source=source,
+        load_seconds=load,
+        index_seconds=index,
+    )
+
+
+def _table_from_package() -> _Table:
+    import simple_icd_10_cm as icd
+
+    table = _Table([], [], [], [])
+    seen: set[str] = set()
+    for code in icd.get_all_codes(with_dots=True):
+        # Chapters and blocks ("1", "A00-A09") are groupings, not codes. A block made of a
+        # single category (B10, Z68 ...) appears twice under the same name: keep it once.
+        if code in seen or not icd.is_category_or_subcategory(code):
+            continue
+        seen.add(code)
+        synonyms = dict.fromkeys(
+            _clean(s) for s in [*icd.get_inclusion_term(code), *icd.get_includes(code)]
+        )
+        table.codes.append(code)
+        table.descriptions.append(_clean(icd.get_description(code)))
+        table.billable.append(icd.is_leaf(code))
+        table.synonyms.append(_SYNONYM_SEP.join(s for s in synonyms if s))
+    return table
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.replace(_SYNONYM_SEP, " ").split())
+
+
+def _tokenize_all(texts: list[str]) -> list[tuple[str, ...]]:
+    """words() of each text, done on the joined texts at once (many times faster for the
+    whole table than a regular expression a text). Equal words share one string object."""
+    joined = fold("\n".join(texts)).encode("ascii").translate(_SPACE_NON_WORD).decode("ascii")
+    return [tuple(map(sys.intern, line.split())) for line in joined.split("\n")]
+
+
+def _build_state(table: _Table) -> dict[str, Any]:
+    """The search structures of a table, as plain lists, tuples and dicts (what marshal
+    stores). Index i is the i-th code of the table in every per-code list."""
+    count = len(table.codes)
+    keys = [code.replace(".", "") for code in table.codes]
+    sorted_ids = sorted(range(count), key=keys.__getitem__)
+
+    desc_words = _tokenize_all(table.descriptions)
+    # Most codes have no synonyms: they share their description's tuple.
+    all_words = list(desc_words)
+    lead_words = [ws[:1] for ws in desc_words]
+    with_synonyms = [i for i, s in enumerate(table.synonyms) if s]
+    groups = [table.synonyms[i].split(_SYNONYM_SEP) for i in with_synonyms]
+    flat = _tokenize_all([s for group in groups for s in group])
+    position = 0
+    for i, group in zip(with_synonyms, groups, strict=True):
+        everything = dict.fromkeys(desc_words[i])
+        leads = dict.fromkeys(lead_words[i])
+        for synonym in flat[position : position + len(group)]:
+            everything.update(dict.fromkeys(synonym))
+            leads.update(dict.fromkeys(synonym[:1]))
+        position += len(group)
+        all_words[i] = tuple(everything)
+        lead_words[i] = tuple(leads)
+
+    postings: dict[str, list[int]] = {}
+    get = postings.get
+    for i, ws in enumerate(all_words):
+        for w in set(ws):
+            ids = get(w)
+            if ids is None:
+                postings[w] = [i]
+            else:
+                ids.append(i)
+    vocab = sorted(postings)
+    posting_lists = [postings[w] for w in vocab]
+
+    # Generality: shorter codes first, then fewer words, then shorter text, then code order.
+    generality = sorted(
+        zip(
+            map(len, keys),
+            map(len, desc_words),
+            map(len, table.descriptions),
+            keys,
+            range(count),
+            strict=True,
+        )
+    )
+    by_generality = [entry[-1] for entry in generality]
+    rank = [0] * count
+    for position, i in enumerate(by_generality):
+        rank[i] = position
+
+    return {
+        "codes": table.codes,
+        "descriptions": table.descriptions,
+        "billable": table.billable,
+        "keys": keys,
+        "by_key": {key: i for i, key in enumerate(keys)},
+        "sorted_keys": [keys[i] for i in sorted_ids],
+        "sorted_ids": sorted_ids,
+        "desc_words": desc_words,
+        "all_words": all_words,
+        "lead_words": lead_words,
+        "vocab": vocab,
+        "postings": posting_lists,
+        "cumulative": list(accumulate(map(len, posting_lists), initial=0)),
+        "rank": rank,
+        "by_generality": by_generality,
+    }
+
+
+_STATE_KEYS = frozenset(
+    {
+        "codes",
+        "descriptions",
+        "billable",
+        "keys",
+        "by_key",
+        "sorted_keys",
+        "sorted_ids",
+        "desc_words",
+        "all_words",
+        "lead_words",
+        "vocab",
+        "postings",
+        "cumulative",
+        "rank",
+        "by_generality",
+    }
+)
+
+
+def _write_cache(path: Path, header: str, state: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(marshal.dumps((header, state)))
+    os.replace(partial, path)
+
+
+def _read_cache(path: Path, header: str) -> dict[str, Any] | None:
+    """The cached state if the file is there, of this package version, and whole."""
+    try:
+        stored_header, state = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if stored_header != header or not isinstance(state, dict) or set(state) != _STATE_KEYS:
+        return None
+    count = len(state["codes"])
+    per_code = ("descriptions", "billable", "keys", "desc_words", "all_words", "lead_words")
+    if count == 0 or any(len(state[name]) != count for name in per_code):
+        return None
+    return state
+
+
+class Icd10Index:
+    """The code table with its search structures. Immutable once built, so safe to share
+    between threads."""
+
+    def __init__(self, state: dict[str, Any], info: IndexInfo) -> None:
+        self._codes: list[str] = state["codes"]
+        self._descriptions: list[str] = state["descriptions"]
+        self._billable: list[bool] = state["billable"]
+        self._keys: list[str] = state["keys"]
+        self._by_key: dict[str, int] = state["by_key"]
+        self._sorted_keys: list[str] = state["sorted_keys"]
+        self._sorted_ids: list[int] = state["sorted_ids"]
+        self._desc_words: list[tuple[str, ...]] = state["desc_words"]
+        self._all_words: list[tuple[str, ...]] = state["all_words"]
+        self._lead_words: list[tuple[str, ...]] = state["lead_words"]
+        self._vocab: list[str] = state["vocab"]
+        self._postings: list[list[int]] = state["postings"]
+        self._cumulative: list[int] = state["cumulative"]
+        self._rank: list[int] = state["rank"]
+        self._by_generality: list[int] = state["by_generality"]
+        self.info = info
+
+    @classmethod
+    def from_table(cls, table: _Table, info: IndexInfo) -> Icd10Index:
+        return cls(_build_state(table), info)
+
+    @classmethod
+    def load(cls, cache_dir: Path | None = None) -> Icd10Index:
+        """The index of the installed package's code set. Read from the cache file when it is
+        there and matches the package; built from the package (and the cache file written)
+        otherwise. A cache folder that cannot be written is not an error: the index is then
+        built from the package at each start."""
+        version, edition, _ = _package_data()
+        header = f"icd10cm-index format={CACHE_FORMAT} package={version} edition={edition}"
+        path = _cache_file(cache_dir, version, edition) if cache_dir is not None else None
+        started = time.perf_counter()
+        state = _read_cache(path, header) if path is not None else None
+        if state is not None:
+            seconds = time.perf_counter() - started
+            return cls(state, _info(state, edition, version, "cache", seconds, 0.0))
+        table = _table_from_package()
+        loaded = time.perf_counter()
+        state = _build_state(table)
+        built = time.perf_counter()
+        if path is not None:
+            try:
+                _write_cache(path, header, state)
+            except OSError as exc:
+                log.warning("Could not write the ICD-10-CM index cache %s: %s", path, exc)
+        info = _info(state, edition, version, "package", loaded - started, built - loaded)
+        return cls(state, info)
+
+    # ---- lookups ------------------------------------------------------------------------
+
+    def _record(self, i: int) -> Icd10Code:
+        return Icd10Code(self._codes[i], self._descriptions[i], self._billable[i])
+
+    def _find(self, code: str) -> int:
+        key = code_key(code)
+        if not key:
+            raise NotFound("Enter an ICD-10-CM code.")
+        i = self._by_key.get(key)
+        if i is None:
+            raise NotFound(f"{code.strip()} is not an ICD-10-CM code ({self.info.edition}).")
+        return i
+
+    def get(self, code: str) -> Icd10Code:
+        return self._record(self._find(code))
+
+    def exists(self, code: str) -> bool:
+        return code_key(code) in self._by_key
+
+    def billable_descendants(self, code: str, limit: int = 3) -> list[Icd10Code]:
+        """The most general billable codes under `code`, for "choose a more specific code"."""
+        key = self._keys[self._find(code)]
+        ids = [i for i in self._code_range(key) if self._billable[i] and self._keys[i] != key]
+        ids.sort(key=lambda i: (len(self._keys[i]), self._keys[i]))
+        return [self._record(i) for i in ids[:limit]]
+
+    def require_billable(self, code: str) -> Icd10Code:
+        record = self.get(code)
+        if record.billable:
+            return record
+        kind = "category" if len(code_key(record.code)) == 3 else "subcategory"
+        examples = ", ".join(c.code for c in self.billable_descendants(record.code))
+        raise ValidationError(
+            f"{record.code} is a {kind}, not a billable code: choose a more specific code "
+            f"such as {examples} (search for {record.code} to see them all)."
+        )
+
+    # ---- search -------------------------------------------------------------------------
+
+    def _code_range(self, prefix: str) -> list[int]:
+        lo = bisect_left(self._sorted_keys, prefix)
+        hi = bisect_left(self._sorted_keys, prefix + "\uffff", lo)
+        return self._sorted_ids[lo:hi]
+
+    def _word_bounds(self, prefix: str) -> tuple[int, int]:
+        lo = bisect_left(self._vocab, prefix)
+        return lo, bisect_left(self._vocab, prefix + "\uffff", lo)
+
+    def _estimate(self, term: _Term) -> int:
+        size = min(
+            self._cumulative[hi] - self._cumulative[lo]
+            for lo, hi in (self._word_bounds(w) for w in term.words)
+        )
+        if term.code_prefix:
+            size += len(self._code_range(term.code_prefix))
+        return size
+
+    def _ids_for(self, term: _Term) -> set[int]:
+        found: set[int] | None = None
+        for w in term.words:
+            lo, hi = self._word_bounds(w)
+            ids: set[int] = set()
+            for posting in self._postings[lo:hi]:
+                ids.update(posting)
+            found = ids if found is None else found & ids
+        found = found or set()
+        if term.code_prefix:
+            found.update(self._code_range(term.code_prefix))
+        return found
+
+    def _matches(self, i: int, term: _Term) -> bool:
+        if term.code_prefix and self._keys[i].startswith(term.code_prefix):
+            return True
+        text = self._all_words[i]
+        return all(any(x.startswith(w) for x in text) for w in term.words)
+
+    def _candidates(self, terms: list[_Term], billable_only: bool) -> set[int]:
+        ordered = sorted(terms, key=self._estimate)
+        candidates = self._ids_for(ordered[0])
+        for term in ordered[1:]:
+            if not candidates:
+                break
+            if self._estimate(term) > 8 * len(candidates):
+                candidates = {i for i in candidates if self._matches(i, term)}
+            else:
+                candidates &= self._ids_for(term)
+        if billable_only:
+            candidates = {i for i in candidates if self._billable[i]}
+        return candidates
+
+    def _sort_key(self, i: int, terms: list[_Term], exact: int | None) -> tuple:
+        key = self._keys[i]
+        desc = self._desc_words[i]
+        code_hits = 0
+        in_description = True
+        whole = 0
+        for term in terms:
+            if term.code_prefix and key.startswith(term.code_prefix):
+                code_hits += 1
+                continue
+            for w in term.words:
+                if w in desc:
+                    whole += 1
+                elif not any(x.startswith(w) for x in desc):
+                    in_description = False
+        leads = self._lead_words[i]
+        leading = any(x.startswith(w) for term in terms for w in term.words for x in leads)
+        return (
+            i != exact,
+            -code_hits,
+            not in_description,
+            -whole,
+            len(key),
+            not leading,
+            self._rank[i],
+        )
+
+    def search(
+        self, query: str, *, limit: int = 50, billable_only: bool = False
+    ) -> list[Icd10Code]:
+        """Codes matching the query, best first (see the module's docstring)."""
+        terms = parse_query(query)
+        if not terms or limit <= 0:
+            return []
+        exact = self._by_key.get(code_key(query))
+        if exact is not None and billable_only and not self._billable[exact]:
+            exact = None
+        if min(map(self._estimate, terms)) > _FULL_RANKING_LIMIT:
+            ranked = self._search_dense(terms, limit, billable_only, exact)
+        else:
+            candidates = self._candidates(terms, billable_only)
+            if exact is not None:
+                candidates.add(exact)
+            ranked = sorted(candidates, key=lambda i: self._sort_key(i, terms, exact))[:limit]
+        return [self._record(i) for i in ranked]
+
+    def _search_dense(
+        self, terms: list[_Term], limit: int, billable_only: bool, exact: int | None
+    ) -> list[int]:
+        """A query whose every term matches thousands of codes ("a", "S7", "left"): rather than
+        ranking them all, take codes under a typed code prefix first, then walk the codes from
+        the most general and keep the first that match."""
+
+        def wanted(i: int) -> bool:
+            return (not billable_only or self._billable[i]) and all(
+                self._matches(i, t) for t in terms
+            )
+
+        chosen = [] if exact is None else [exact]
+        prefixes = [t.code_prefix for t in terms if t.code_prefix]
+        if prefixes:
+            under = [i for i in self._code_range(prefixes[0]) if i != exact and wanted(i)]
+            under.sort(key=self._rank.__getitem__)
+            chosen.extend(under[: limit - len(chosen)])
+        taken = set(chosen)
+        for i in self._by_generality:
+            if len(chosen) >= limit:
+                break
+            if i not in taken and wanted(i):
+                chosen.append(i)
+        return chosen[:limit]
+
+    def all_codes(self) -> Iterable[Icd10Code]:
+        return (self._record(i) for i in range(len(self._codes)))
+
+
+def parse_query(query: str) -> list[_Term]:
+    """Split a query into terms: a piece shaped like a code ("E11.9", "b12") may match as a
+    code prefix or as words; any other piece gives one term per word."""
+    terms: list[_Term] = []
+    for piece in query.split():
+        piece_words = tuple(words(piece))
+        if _CODE_LIKE.fullmatch(piece):
+            terms.append(_Term(piece_words, code_key(piece)))
+        else:
+            terms.extend(_Term((w,), None) for w in piece_words)
+    return terms
+
+
+# ---- the shared index and the module-level API -------------------------------------------
+
+_default: Icd10Index | None = None
+_default_lock = threading.Lock()
+
+
+def default_index() -> Icd10Index:
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Icd10Index.load(default_cache_dir())
+    return _default
+
+
+def warm_up() -> IndexInfo:
+    """Build the shared index now (call it from a worker thread at start-up)."""
+    return default_index().info
+
+
+def search_icd10(query: str, *, limit: int = 50, billable_only: bool = False) -> list[Icd10Code]:
+    return default_index().search(query, limit=limit, billable_only=billable_only)
+
+
+def get_icd10(code: str) -> Icd10Code:
+    """The code with its description; NotFound for a code that is not in ICD-10-CM."""
+    return default_index().get(code)
+
+
+def require_billable(code: str) -> Icd10Code:
+    """The code if it is billable (a leaf); ValidationError naming more specific codes if not."""
+    return default_index().require_billable(code)
+
+
+def edition() -> str:
+    """The ICD-10-CM release shipped by the installed package, e.g. "April 1, 2026"."""
+    return _package_data()[1]
+
+
+__all__ = [
+    "SYSTEM",
+    "Icd10Code",
+    "Icd10Index",
+    "IndexInfo",
+    "code_key",
+    "default_index",
+    "edition",
+    "get_icd10",
+    "parse_query",
+    "require_billable",
+    "search_icd10",
+    "warm_up",
+]
