@@ -2,7 +2,16 @@
 
 from emr.models.audit import AuditChainHead, AuditEvent
 from emr.models.base import Base, Tracked
-from emr.models.patients import Patient
+from emr.models.patients import Patient, PatientNameKey, PatientPhoneKey
 from emr.models.users import User
 
-__all__ = ["AuditChainHead", "AuditEvent", "Base", "Patient", "Tracked", "User"]
+__all__ = [
+    "AuditChainHead",
+    "AuditEvent",
+    "Base",
+    "Patient",
+    "PatientNameKey",
+    "PatientPhoneKey",
+    "Tracked",
+    "User",
+]

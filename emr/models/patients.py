@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emr.models.base import Base, Tracked
@@ -49,9 +49,46 @@ class Patient(Tracked, Base):
     deceased: Mapped[bool] = mapped_column(default=False)
     deceased_date: Mapped[date | None]
 
-    # Normalised for search (see emr.patient_search): lower case, accents folded.
+    # Normalised (emr.normalize): lower case, accents folded; used for the duplicate check and
+    # for sorting search results. The search itself uses the key tables below.
     search_family: Mapped[str] = mapped_column(String(100), default="")
     search_given: Mapped[str] = mapped_column(String(100), default="")
     phone_digits: Mapped[str] = mapped_column(String(130), default="")
 
     __table_args__ = (Index("ix_patients_name_dob", "search_family", "date_of_birth"),)
+
+
+# The two key tables below are an index the services derive from the patient row and rewrite
+# in the same transaction as every change to names or phones. They are not practice data of
+# their own (never edited, never shown), so they carry no version or who/when columns.
+
+
+class PatientNameKey(Base):
+    """One search key of a patient's names: a folded name token or a compact name part.
+
+    Prefix search is a range on `key` ("smi" -> key >= 'smi' AND key < 'smj'), which any
+    B-tree answers on SQLite and PostgreSQL alike. The lookup index also holds what ranking
+    needs (sort name, active), so a search reads one contiguous stretch of the index and
+    touches patient rows only for the page of results it returns.
+    """
+
+    __tablename__ = "patient_name_keys"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sort_name: Mapped[str] = mapped_column(String(201))  # search_family, space, search_given
+    active: Mapped[bool]
+
+    __table_args__ = (
+        Index("ix_patient_name_keys_lookup", "key", "active", "sort_name", "patient_id"),
+    )
+
+
+class PatientPhoneKey(Base):
+    """The digits of one of a patient's phone numbers, reversed, so that searching by the last
+    digits of a number is a prefix range on `reversed_digits`."""
+
+    __tablename__ = "patient_phone_keys"
+
+    reversed_digits: Mapped[str] = mapped_column(String(20), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True, index=True)
