@@ -24,6 +24,7 @@ from emr.services.context import Actor
 
 BENCH_AREAS: list[str] = [
     "emr.bench.patients",
+    "emr.bench.codes",
 ]
 
 # Public and fixed: the benchmark data are synthetic; the key only makes the work realistic.

@@ -88,6 +88,12 @@ class _Term:
     code_prefix: str | None
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    term: _Term
+    sets: tuple[frozenset[str], ...]  # per word of the term: the vocabulary words it prefixes
+
+
 def code_key(code: str) -> str:
     """The dotless upper-case form used for lookups: " e11.9 " -> "E119"."""
     return re.sub(r"[\s.]", "", code).upper()
@@ -409,50 +415,62 @@ class Icd10Index:
             found.update(self._code_range(term.code_prefix))
         return found
 
-    def _matches(self, i: int, term: _Term) -> bool:
-        if term.code_prefix and self._keys[i].startswith(term.code_prefix):
+    def _prepare(self, terms: list[_Term]) -> list[_Prepared]:
+        """Each term with, for each of its words, the set of vocabulary words it prefixes:
+        matching a code's words is then one C-level set operation."""
+        prepared = []
+        for term in terms:
+            sets = []
+            for w in term.words:
+                lo, hi = self._word_bounds(w)
+                sets.append(frozenset(self._vocab[lo:hi]))
+            prepared.append(_Prepared(term, tuple(sets)))
+        return prepared
+
+    def _matches(self, i: int, p: _Prepared) -> bool:
+        if p.term.code_prefix and self._keys[i].startswith(p.term.code_prefix):
             return True
         text = self._all_words[i]
-        return all(any(x.startswith(w) for x in text) for w in term.words)
+        return all(not prefixed.isdisjoint(text) for prefixed in p.sets)
 
-    def _candidates(self, terms: list[_Term], billable_only: bool) -> set[int]:
-        ordered = sorted(terms, key=self._estimate)
-        candidates = self._ids_for(ordered[0])
-        for term in ordered[1:]:
+    def _candidates(self, prepared: list[_Prepared], billable_only: bool) -> set[int]:
+        ordered = sorted(prepared, key=lambda p: self._estimate(p.term))
+        candidates = self._ids_for(ordered[0].term)
+        for p in ordered[1:]:
             if not candidates:
                 break
-            if self._estimate(term) > 8 * len(candidates):
-                candidates = {i for i in candidates if self._matches(i, term)}
+            if self._estimate(p.term) > 8 * len(candidates):
+                candidates = {i for i in candidates if self._matches(i, p)}
             else:
-                candidates &= self._ids_for(term)
+                candidates &= self._ids_for(p.term)
         if billable_only:
             candidates = {i for i in candidates if self._billable[i]}
         return candidates
 
-    def _sort_key(self, i: int, terms: list[_Term], exact: int | None) -> tuple:
+    def _sort_key(
+        self, i: int, prepared: list[_Prepared], leading_words: frozenset[str], exact: int | None
+    ) -> tuple:
         key = self._keys[i]
         desc = self._desc_words[i]
         code_hits = 0
         in_description = True
         whole = 0
-        for term in terms:
-            if term.code_prefix and key.startswith(term.code_prefix):
+        for p in prepared:
+            if p.term.code_prefix and key.startswith(p.term.code_prefix):
                 code_hits += 1
                 continue
-            for w in term.words:
+            for w, prefixed in zip(p.term.words, p.sets, strict=True):
                 if w in desc:
                     whole += 1
-                elif not any(x.startswith(w) for x in desc):
+                elif prefixed.isdisjoint(desc):
                     in_description = False
-        leads = self._lead_words[i]
-        leading = any(x.startswith(w) for term in terms for w in term.words for x in leads)
         return (
             i != exact,
             -code_hits,
             not in_description,
             -whole,
             len(key),
-            not leading,
+            leading_words.isdisjoint(self._lead_words[i]),
             self._rank[i],
         )
 
@@ -466,17 +484,21 @@ class Icd10Index:
         exact = self._by_key.get(code_key(query))
         if exact is not None and billable_only and not self._billable[exact]:
             exact = None
+        prepared = self._prepare(terms)
         if min(map(self._estimate, terms)) > _FULL_RANKING_LIMIT:
-            ranked = self._search_dense(terms, limit, billable_only, exact)
+            ranked = self._search_dense(prepared, limit, billable_only, exact)
         else:
-            candidates = self._candidates(terms, billable_only)
+            candidates = self._candidates(prepared, billable_only)
             if exact is not None:
                 candidates.add(exact)
-            ranked = sorted(candidates, key=lambda i: self._sort_key(i, terms, exact))[:limit]
+            leading = frozenset().union(*(p_set for p in prepared for p_set in p.sets))
+            ranked = sorted(candidates, key=lambda i: self._sort_key(i, prepared, leading, exact))[
+                :limit
+            ]
         return [self._record(i) for i in ranked]
 
     def _search_dense(
-        self, terms: list[_Term], limit: int, billable_only: bool, exact: int | None
+        self, prepared: list[_Prepared], limit: int, billable_only: bool, exact: int | None
     ) -> list[int]:
         """A query whose every term matches thousands of codes ("a", "S7", "left"): rather than
         ranking them all, take codes under a typed code prefix first, then walk the codes from
@@ -484,11 +506,11 @@ class Icd10Index:
 
         def wanted(i: int) -> bool:
             return (not billable_only or self._billable[i]) and all(
-                self._matches(i, t) for t in terms
+                self._matches(i, p) for p in prepared
             )
 
         chosen = [] if exact is None else [exact]
-        prefixes = [t.code_prefix for t in terms if t.code_prefix]
+        prefixes = [p.term.code_prefix for p in prepared if p.term.code_prefix]
         if prefixes:
             under = [i for i in self._code_range(prefixes[0]) if i != exact and wanted(i)]
             under.sort(key=self._rank.__getitem__)

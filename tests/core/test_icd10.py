@@ -190,3 +190,29 @@ def test_a_damaged_cache_file_is_ignored(cache_dir: Path, index: Icd10Index) -> 
     assert icd10._read_cache(damaged, header) is None
     assert icd10._read_cache(cached, header) is None  # another package version: not used
     assert icd10._read_cache(cache_dir / "missing.marshal", header) is None
+
+
+def test_bench_operations_time_every_query_shape(index: Icd10Index, db, operator) -> None:
+    import random
+
+    from emr.bench import BenchContext, run_operations
+    from emr.bench import codes as bench_codes
+
+    ctx = BenchContext(db=db, actor=operator, patients=0, rng=random.Random(1))
+    results = run_operations(bench_codes.operations(ctx), runs=3)
+    assert set(results) == {
+        "icd10_search_exact_code",
+        "icd10_search_code_without_dot",
+        "icd10_search_category_prefix",
+        "icd10_search_words",
+        "icd10_search_first_letters",
+        "cvx_search",
+    }
+    for name, timing in results.items():
+        assert timing.runs == 3 and 0 < timing.median_ms <= timing.p95_ms
+        has_floor = name in {
+            "icd10_search_exact_code",
+            "icd10_search_code_without_dot",
+            "icd10_search_category_prefix",
+        }
+        assert (timing.floor_ms is not None) == has_floor
