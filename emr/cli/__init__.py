@@ -16,6 +16,9 @@ from emr.errors import UserError
 # Each module defines `register(subparsers)`; its commands set `func(args) -> int | None`.
 AREAS = [
     "emr.cli.setup",
+    "emr.cli.patients",
+    "emr.cli.demo",
+    "emr.cli.bench",
 ]
 
 EXIT_OK = 0

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     false,
@@ -351,17 +354,10 @@ def _summary_columns():
 
 
 def _summary(row) -> PatientSummary:
+    """A PatientSummary from a row of _summary_columns() (unpacked: search returns many)."""
+    pid, mrn, family, given, middle, born, sex, mobile, home, work, active, deceased = row
     return PatientSummary(
-        id=row.id,
-        mrn=row.mrn,
-        family_name=row.family_name,
-        given_name=row.given_name,
-        middle_name=row.middle_name,
-        date_of_birth=row.date_of_birth,
-        sex=row.sex,
-        phone=row.phone_mobile or row.phone_home or row.phone_work,
-        active=row.active,
-        deceased=row.deceased,
+        pid, mrn, family, given, middle, born, sex, mobile or home or work, active, deceased
     )
 
 
@@ -543,99 +539,121 @@ def _number_term(text: str, today: date | None) -> SearchTerm | None:
     return term if (term.dob or term.mrn or term.phone_suffix) else None
 
 
-def _prefix_range(column, prefix: str) -> ColumnElement[bool]:
-    """`column` starts with `prefix`, as a range an index answers on any database."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(column >= prefix, column < upper)
+def prefix_upper_bound(prefix: str) -> str:
+    """The smallest string after every string that starts with `prefix` ("smi" -> "smj")."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _term_condition(term: SearchTerm) -> ColumnElement[bool]:
+# A search's SQL depends only on its shape (how many name words; which kinds each number
+# term can be), so each shape is built once and then run with the words as parameters.
+_Shape = tuple[int, tuple[tuple[bool, bool, bool], ...], bool]
+
+
+def _shape_of(terms: list[SearchTerm], include_inactive: bool) -> _Shape:
+    names = sum(1 for t in terms if t.name_key)
+    numbers = tuple(
+        (t.dob is not None, bool(t.mrn), bool(t.phone_suffix)) for t in terms if not t.name_key
+    )
+    return names, numbers, include_inactive
+
+
+def _parameters(terms: list[SearchTerm], limit: int) -> dict[str, object]:
+    values: dict[str, object] = {"page_size": limit}
+    words = sorted((t.name_key for t in terms if t.name_key), key=len, reverse=True)
+    for i, word in enumerate(words):
+        values[f"w{i}"] = word
+        values[f"w{i}_end"] = prefix_upper_bound(word)
+    for i, term in enumerate(t for t in terms if not t.name_key):
+        if term.dob is not None:
+            values[f"n{i}_dob"] = term.dob
+        if term.mrn:
+            values[f"n{i}_mrn"] = term.mrn
+        if term.phone_suffix:
+            values[f"n{i}_phone"] = term.phone_suffix
+            values[f"n{i}_phone_end"] = prefix_upper_bound(term.phone_suffix)
+    return values
+
+
+def _in_range(column, name: str) -> ColumnElement[bool]:
+    """`column` starts with the prefix `name`, as a range an index answers on any database."""
+    return and_(column >= bindparam(name), column < bindparam(f"{name}_end"))
+
+
+def _number_condition(i: int, kinds: tuple[bool, bool, bool]) -> ColumnElement[bool]:
+    has_dob, has_mrn, has_phone = kinds
     ways: list[ColumnElement[bool]] = []
-    if term.name_key:
-        ways.append(
-            Patient.id.in_(
-                select(PatientNameKey.patient_id).where(
-                    _prefix_range(PatientNameKey.key, term.name_key)
-                )
-            )
-        )
-    if term.dob:
-        ways.append(Patient.date_of_birth == term.dob)
-    if term.mrn:
-        ways.append(Patient.mrn == term.mrn)
-    if term.phone_suffix:
+    if has_dob:
+        ways.append(Patient.date_of_birth == bindparam(f"n{i}_dob", type_=Date))
+    if has_mrn:
+        ways.append(Patient.mrn == bindparam(f"n{i}_mrn"))
+    if has_phone:
         ways.append(
             Patient.id.in_(
                 select(PatientPhoneKey.patient_id).where(
-                    _prefix_range(PatientPhoneKey.reversed_digits, term.phone_suffix)
+                    _in_range(PatientPhoneKey.reversed_digits, f"n{i}_phone")
                 )
             )
         )
-    return or_(*ways) if len(ways) > 1 else ways[0]
+    return or_(*ways)
 
 
-def search_statement(
-    terms: list[SearchTerm], *, limit: int = 50, include_inactive: bool = False
-) -> Select:
-    """The one query behind the patient search (the benchmark also times it raw)."""
-    names = [t.name_key for t in terms if t.name_key]
-    numbers = [t for t in terms if not t.name_key]
+@lru_cache(maxsize=256)
+def _statement(shape: _Shape) -> Select:
+    names, numbers, include_inactive = shape
     if names:
-        return _name_search(names, numbers, limit=limit, include_inactive=include_inactive)
-    stmt = select(*_summary_columns())
-    for term in numbers:
-        stmt = stmt.where(_term_condition(term))
+        return _name_search(names, numbers, include_inactive)
+    stmt = select(*_summary_columns()).where(
+        *(_number_condition(i, kinds) for i, kinds in enumerate(numbers))
+    )
     if not include_inactive:
         stmt = stmt.where(Patient.active == true())
     if not numbers:
-        stmt = stmt.where(false())
-    mrns = [t.mrn for t in numbers if t.mrn]
-    exact_mrn_first = [case((Patient.mrn.in_(mrns), 0), else_=1)] if mrns else []
+        stmt = stmt.where(false())  # nothing to search for finds nothing
+    mrns = [Patient.mrn == bindparam(f"n{i}_mrn") for i, k in enumerate(numbers) if k[1]]
+    exact_mrn_first = [case((or_(*mrns), 0), else_=1)] if mrns else []
     return stmt.order_by(
         *exact_mrn_first, Patient.search_family, Patient.search_given, Patient.id
-    ).limit(limit)
+    ).limit(bindparam("page_size"))
 
 
 def _name_search(
-    names: list[str], numbers: list[SearchTerm], *, limit: int, include_inactive: bool
+    names: int, numbers: tuple[tuple[bool, bool, bool], ...], include_inactive: bool
 ) -> Select:
-    """Names: the longest word drives (one contiguous range of the key index); each other word
-    is one seek per candidate into the (patient_id, key) primary key.
+    """Names: the longest word (w0) drives, as one contiguous range of the key index; each
+    other word is one seek per candidate into the (patient_id, key) primary key.
 
     A patient qualifies when every word prefix-matches one of their keys. A word scores 0 when
     it equals a key and 1 when it is only a prefix; the lowest total ranks first. Only the page
     of results joins the patients table.
     """
     K = PatientNameKey
-    driver, *others = sorted(names, key=len, reverse=True)
     candidates = select(
-        K.patient_id, K.sort_name, func.min(case((K.key == driver, 0), else_=1)).label("score")
-    ).where(_prefix_range(K.key, driver))
+        K.patient_id,
+        K.sort_name,
+        func.min(case((K.key == bindparam("w0"), 0), else_=1)).label("score"),
+    ).where(_in_range(K.key, "w0"))
     if not include_inactive:
         candidates = candidates.where(K.active == true())
-    for term in numbers:  # a date of birth, MRN or phone typed with the name
+    for i, kinds in enumerate(numbers):  # a date of birth, MRN or phone typed with the name
         candidates = candidates.where(
-            K.patient_id.in_(select(Patient.id).where(_term_condition(term)))
+            K.patient_id.in_(select(Patient.id).where(_number_condition(i, kinds)))
         )
     c = candidates.group_by(K.patient_id, K.sort_name).subquery("candidates")
 
     scores = [c.c.score]
-    conditions = []
-    for word in others:
+    for i in range(1, names):
         other = aliased(PatientNameKey)
-        score = (
-            select(func.min(case((other.key == word, 0), else_=1)))
-            .where(other.patient_id == c.c.patient_id, _prefix_range(other.key, word))
+        scores.append(
+            select(func.min(case((other.key == bindparam(f"w{i}"), 0), else_=1)))
+            .where(other.patient_id == c.c.patient_id, _in_range(other.key, f"w{i}"))
             .scalar_subquery()
         )
-        scores.append(score)
-        conditions.append(score.is_not(None))
     rank = sum(scores[1:], scores[0]).label("match_rank")
     page = (
         select(c.c.patient_id, c.c.sort_name, rank)
-        .where(*conditions)
+        .where(*(score.is_not(None) for score in scores[1:]))
         .order_by(rank, c.c.sort_name, c.c.patient_id)
-        .limit(limit)
+        .limit(bindparam("page_size"))
         .subquery("page")
     )
     return (
@@ -643,6 +661,21 @@ def _name_search(
         .join_from(Patient, page, Patient.id == page.c.patient_id)
         .order_by(page.c.match_rank, page.c.sort_name, Patient.id)
     )
+
+
+def search_query(
+    terms: list[SearchTerm], *, limit: int = 50, include_inactive: bool = False
+) -> tuple[Select, dict[str, object]]:
+    """The one query behind the patient search, and its parameters."""
+    return _statement(_shape_of(terms, include_inactive)), _parameters(terms, limit)
+
+
+def search_statement(
+    terms: list[SearchTerm], *, limit: int = 50, include_inactive: bool = False
+) -> Select:
+    """The search query with its parameters bound (to show or run it elsewhere)."""
+    stmt, values = search_query(terms, limit=limit, include_inactive=include_inactive)
+    return stmt.params(values)
 
 
 def search_patients(
@@ -655,8 +688,8 @@ def search_patients(
     if not terms:
         return []
     limit = max(1, min(limit, SEARCH_LIMIT_MAX))
-    stmt = search_statement(terms, limit=limit, include_inactive=include_inactive)
+    stmt, values = search_query(terms, limit=limit, include_inactive=include_inactive)
     with actor.write() as s:
-        results = [_summary(r) for r in s.execute(stmt)]
+        results = [_summary(r) for r in s.execute(stmt, values)]
         _audit(s, actor, "search", None, f"{len(results)} found for: {query.strip()}")
     return results

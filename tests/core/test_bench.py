@@ -1,0 +1,105 @@
+"""The benchmark harness: its own encrypted database, reused, and timings for every operation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from emr import bench
+from emr.db import sqlite_file_is_plain
+from emr.models import AuditEvent, Patient
+from emr.security.audit import GENESIS_HASH, event_hash
+
+PATIENT_OPERATIONS = {
+    "patient_search_family_prefix",
+    "patient_search_family_given_prefix",
+    "patient_search_given_first",
+    "patient_search_accented_unaccented",
+    "patient_search_dob",
+    "patient_search_mrn",
+    "patient_search_phone_last4",
+    "patient_open",
+    "patient_register",
+}
+
+
+def test_bench_builds_its_own_encrypted_database_and_times_every_operation(
+    tmp_path: Path, emr_home: Path
+):
+    results = bench.run_bench(300, 4, root=tmp_path)
+    patient_results = {n: t for n, t in results.items() if n.startswith("patient_")}
+    assert set(patient_results) == PATIENT_OPERATIONS
+    for name, timing in patient_results.items():
+        assert timing.runs == 4
+        assert 0 < timing.median_ms <= timing.p95_ms
+        if name == "patient_register":
+            assert timing.floor_ms is None
+        else:
+            assert timing.floor_ms is not None and timing.floor_ms > 0
+        assert set(timing.as_dict()) == {"median_ms", "p95_ms", "floor_ms", "runs"}
+
+    folder = tmp_path / "300"
+    database = folder / "emr.db"
+    assert (folder / bench.READY_MARKER).exists()
+    assert not sqlite_file_is_plain(database)
+    assert not (emr_home / "emr.db").exists()  # never the practice database
+
+    # Reused, not rebuilt: the same patients are there (plus those the register runs added).
+    db = bench.prepare_database(300, root=tmp_path)
+    try:
+        with db.read() as s:
+            first_ids = s.execute(select(Patient.id).order_by(Patient.id).limit(3)).all()
+            count = s.execute(select(func.count(Patient.id))).scalar()
+        assert count == 300 + 4 + bench.WARMUP_RUNS  # the register runs (it has no floor)
+        assert len(first_ids) == 3
+        _assert_audit_chain_intact(db)  # the raw floors write correct audit events too
+    finally:
+        db.dispose()
+
+
+def test_an_interrupted_build_is_started_again(tmp_path: Path):
+    (tmp_path / "50").mkdir()
+    (tmp_path / "50" / "emr.db").write_bytes(b"half a database")
+    db = bench.prepare_database(50, root=tmp_path)
+    try:
+        with db.read() as s:
+            assert s.execute(select(func.count(Patient.id))).scalar() == 50
+    finally:
+        db.dispose()
+
+
+def test_bench_root_follows_the_environment(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("EMR_BENCH_DIR", str(tmp_path))
+    assert bench.bench_root() == tmp_path
+    monkeypatch.delenv("EMR_BENCH_DIR")
+    monkeypatch.chdir(tmp_path)
+    assert bench.bench_root() == tmp_path / "bench-data"
+
+
+def test_percentiles():
+    samples = [float(i) for i in range(1, 101)]
+    assert bench._percentile(samples, 0.95) == 95.0
+    assert bench._percentile([3.0], 0.95) == 3.0
+
+
+def _assert_audit_chain_intact(db) -> None:
+    with db.read() as s:
+        events = s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+        prev = GENESIS_HASH
+        for e in events:
+            assert e.prev_hash == prev
+            assert e.hash == event_hash(
+                event_id=e.id,
+                occurred_at=e.occurred_at,
+                user_id=e.user_id,
+                username=e.username,
+                action=e.action,
+                entity=e.entity,
+                entity_id=e.entity_id,
+                patient_id=e.patient_id,
+                detail=e.detail,
+                emergency=e.emergency,
+                prev_hash=e.prev_hash,
+            )
+            prev = e.hash
