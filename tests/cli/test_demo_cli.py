@@ -1,0 +1,92 @@
+"""`emr-admin demo` and `emr-admin bench` through the real command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TEST_KEY = "5f" * 32
+
+
+def emr_admin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "emr.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    values = dict(os.environ)
+    for name in ("EMR_DATABASE_URL", "EMR_USER", "EMR_PASSWORD"):
+        values.pop(name, None)
+    values.update(
+        EMR_HOME=str(tmp_path / "home"),
+        EMR_DB_KEY=TEST_KEY,
+        EMR_BENCH_DIR=str(tmp_path / "bench"),
+        PYTHONIOENCODING="utf-8",
+    )
+    return values
+
+
+def test_demo_fills_the_database(env):
+    assert emr_admin("init", env=env).returncode == 0
+    done = emr_admin("demo", "--patients", "120", "--seed", "4", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["counts"]["patients"] == 120
+    check = emr_admin("db", "check", "--json", env=env)
+    assert json.loads(check.stdout)["counts"]["patients"] == 120
+
+    text = emr_admin("demo", "--patients", "10", env=env)
+    assert text.returncode == 0
+    assert "patients" in text.stdout and "done in" in text.stdout
+
+
+@pytest.mark.parametrize("count", ["-5", "many"])
+def test_demo_refuses_a_bad_count_in_one_line(env, count):
+    done = emr_admin("demo", "--patients", count, env=env)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_demo_without_a_database_says_so(env):
+    done = emr_admin("demo", "--patients", "5", env=env)
+    assert done.returncode == 2
+    assert "emr-admin init" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bench_prints_one_json_object_of_timings(env, tmp_path: Path):
+    done = emr_admin("bench", "--patients", "60", "--runs", "3", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    assert "patient_search_family_prefix" in results and "patient_register" in results
+    for timing in results.values():
+        assert set(timing) == {"median_ms", "p95_ms", "floor_ms", "runs"}
+        assert timing["runs"] == 3
+    assert results["patient_register"]["floor_ms"] is None
+    assert results["patient_open"]["floor_ms"] > 0
+    assert (tmp_path / "bench" / "60" / "emr.db").exists()
+    assert not (tmp_path / "home" / "emr.db").exists()  # never the practice database
+
+    table = emr_admin("bench", "--patients", "60", "--runs", "2", env=env)
+    assert table.returncode == 0
+    assert "patient_search_mrn" in table.stdout and "p95" in table.stdout
+
+
+def test_command_modules_import_nothing_heavy():
+    probe = (
+        "import sys, emr.cli.patients, emr.cli.demo, emr.cli.bench; "
+        "heavy = [m for m in ('sqlalchemy', 'emr.services.patients', 'emr.demo', 'emr.bench') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
