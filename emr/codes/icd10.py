@@ -1,16 +1,23 @@
 """ICD-10-CM: the full code set shipped by the simple-icd-10-cm package, and instant search.
 
-Search takes a code prefix ("E11", "e11.9", "E119") or words of the description ("type 2 diab":
-each query word prefix-matches some word, in any order, case- and accent-insensitive). The index
-lives in memory and is built on first use. Importing simple-icd-10-cm parses its 10 MB XML (about
-3 s), so the flat table we take from it (code, description, billable, inclusion terms) is cached
-as a text file in the user's cache folder, keyed by the package version and its data file; later
-starts read that file and build the index in well under a second. `warm_up()` builds it ahead of
-time, e.g. from a background thread while the user logs in.
+Search takes a code prefix ("E11", "e11.9", "E119") or words ("type 2 diab"): each query word
+must prefix-match a word of the code's title or of its inclusion terms ("high blood pressure"
+finds I10), in any order, case- and accent-insensitive. Ranking: the exact code first, then codes
+under a typed code prefix, then codes whose title (not only an inclusion term) holds every word,
+more whole-word matches, shorter (more general) codes, a title that starts with a query word,
+and fewer words. Only categories and subcategories are codes (chapters and blocks are not);
+leaf codes are billable.
+
+The index lives in memory, built on first use. Importing simple-icd-10-cm parses its 10 MB XML
+(about 4 s) and building the index takes about 1 s more, so the built index is cached with
+`marshal` (plain data, nothing executable) in the user's cache folder, keyed by the package
+version and its edition; later starts read it in about 0.3 s. `warm_up()` does this ahead of
+time, e.g. from a worker thread while the user logs in.
 """
 
 from __future__ import annotations
 
+import heapq
 import importlib.metadata
 import importlib.util
 import logging
@@ -34,16 +41,15 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "ICD-10-CM"
 PACKAGE = "simple_icd_10_cm"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _SYNONYM_SEP = "\x1f"
 _WORD_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789\n"
 _SPACE_NON_WORD = bytes(c if c in _WORD_BYTES else 32 for c in range(256))
 _CODE_LIKE = re.compile(r"[A-Za-z][0-9][0-9A-Za-z]?(?:\.?[0-9A-Za-z]{0,4})?")
 _TABULAR_FILE = re.compile(r"icd10cm?-tabular-(\w+)-(\d+)-(\d{4})\.xml", re.IGNORECASE)
-# When every term of a query matches more codes than this, the search walks the codes from the
-# most general instead of ranking every match: a one-letter query that matches tens of thousands
-# of codes stays instant, and its best hits are general codes anyway.
-_FULL_RANKING_LIMIT = 6000
+# A query matching more codes than this ranks only this many of the most general ones: a
+# one-letter query matches tens of thousands of codes, and its best hits are general codes.
+_RANKING_POOL = 1000
 
 
 @dataclass(frozen=True)
@@ -179,17 +185,37 @@ def _tokenize_all(texts: list[str]) -> list[tuple[str, ...]]:
 
 def _build_state(table: _Table) -> dict[str, Any]:
     """The search structures of a table, as plain lists, tuples and dicts (what marshal
-    stores). Index i is the i-th code of the table in every per-code list."""
-    count = len(table.codes)
-    keys = [code.replace(".", "") for code in table.codes]
-    sorted_ids = sorted(range(count), key=keys.__getitem__)
+    stores). Codes are numbered from the most general (shorter code, fewer words, shorter text,
+    then code order), so a smaller number is a more general code: ranking by generality is
+    comparing integers, and the most general of a large set are its smallest numbers."""
+    desc_words_in_table_order = _tokenize_all(table.descriptions)
+    table_keys = [code.replace(".", "") for code in table.codes]
+    order = [
+        entry[-1]
+        for entry in sorted(
+            zip(
+                map(len, table_keys),
+                map(len, desc_words_in_table_order),
+                map(len, table.descriptions),
+                table_keys,
+                range(len(table.codes)),
+                strict=True,
+            )
+        )
+    ]
+    codes = [table.codes[i] for i in order]
+    descriptions = [table.descriptions[i] for i in order]
+    billable = [table.billable[i] for i in order]
+    synonyms = [table.synonyms[i] for i in order]
+    keys = [table_keys[i] for i in order]
+    desc_words = [desc_words_in_table_order[i] for i in order]
+    sorted_ids = sorted(range(len(codes)), key=keys.__getitem__)
 
-    desc_words = _tokenize_all(table.descriptions)
     # Most codes have no synonyms: they share their description's tuple.
     all_words = list(desc_words)
     lead_words = [ws[:1] for ws in desc_words]
-    with_synonyms = [i for i, s in enumerate(table.synonyms) if s]
-    groups = [table.synonyms[i].split(_SYNONYM_SEP) for i in with_synonyms]
+    with_synonyms = [i for i, s in enumerate(synonyms) if s]
+    groups = [synonyms[i].split(_SYNONYM_SEP) for i in with_synonyms]
     flat = _tokenize_all([s for group in groups for s in group])
     position = 0
     for i, group in zip(with_synonyms, groups, strict=True):
@@ -214,26 +240,10 @@ def _build_state(table: _Table) -> dict[str, Any]:
     vocab = sorted(postings)
     posting_lists = [postings[w] for w in vocab]
 
-    # Generality: shorter codes first, then fewer words, then shorter text, then code order.
-    generality = sorted(
-        zip(
-            map(len, keys),
-            map(len, desc_words),
-            map(len, table.descriptions),
-            keys,
-            range(count),
-            strict=True,
-        )
-    )
-    by_generality = [entry[-1] for entry in generality]
-    rank = [0] * count
-    for position, i in enumerate(by_generality):
-        rank[i] = position
-
     return {
-        "codes": table.codes,
-        "descriptions": table.descriptions,
-        "billable": table.billable,
+        "codes": codes,
+        "descriptions": descriptions,
+        "billable": billable,
         "keys": keys,
         "by_key": {key: i for i, key in enumerate(keys)},
         "sorted_keys": [keys[i] for i in sorted_ids],
@@ -244,8 +254,6 @@ def _build_state(table: _Table) -> dict[str, Any]:
         "vocab": vocab,
         "postings": posting_lists,
         "cumulative": list(accumulate(map(len, posting_lists), initial=0)),
-        "rank": rank,
-        "by_generality": by_generality,
     }
 
 
@@ -264,8 +272,6 @@ _STATE_KEYS = frozenset(
         "vocab",
         "postings",
         "cumulative",
-        "rank",
-        "by_generality",
     }
 )
 
@@ -310,8 +316,6 @@ class Icd10Index:
         self._vocab: list[str] = state["vocab"]
         self._postings: list[list[int]] = state["postings"]
         self._cumulative: list[int] = state["cumulative"]
-        self._rank: list[int] = state["rank"]
-        self._by_generality: list[int] = state["by_generality"]
         self.info = info
 
     @classmethod
@@ -440,7 +444,11 @@ class Icd10Index:
             if not candidates:
                 break
             if self._estimate(p.term) > 8 * len(candidates):
-                candidates = {i for i in candidates if self._matches(i, p)}
+                if p.term.code_prefix is None and len(p.sets) == 1:
+                    prefixed, text = p.sets[0], self._all_words  # the common case, inlined
+                    candidates = {i for i in candidates if not prefixed.isdisjoint(text[i])}
+                else:
+                    candidates = {i for i in candidates if self._matches(i, p)}
             else:
                 candidates &= self._ids_for(p.term)
         if billable_only:
@@ -471,7 +479,7 @@ class Icd10Index:
             -whole,
             len(key),
             leading_words.isdisjoint(self._lead_words[i]),
-            self._rank[i],
+            i,  # numbered by generality
         )
 
     def search(
@@ -485,43 +493,23 @@ class Icd10Index:
         if exact is not None and billable_only and not self._billable[exact]:
             exact = None
         prepared = self._prepare(terms)
-        if min(map(self._estimate, terms)) > _FULL_RANKING_LIMIT:
-            ranked = self._search_dense(prepared, limit, billable_only, exact)
-        else:
-            candidates = self._candidates(prepared, billable_only)
+        candidates = self._candidates(prepared, billable_only)
+        if exact is not None:
+            candidates.add(exact)
+        if len(candidates) > _RANKING_POOL:
+            # Rank only the most general matches (the smallest numbers), keeping the codes
+            # under a typed code prefix, which rank first.
+            pool = set(sorted(candidates)[:_RANKING_POOL])
+            for p in prepared:
+                if p.term.code_prefix:
+                    under = candidates.intersection(self._code_range(p.term.code_prefix))
+                    pool.update(heapq.nsmallest(limit, under))
             if exact is not None:
-                candidates.add(exact)
-            leading = frozenset().union(*(p_set for p in prepared for p_set in p.sets))
-            ranked = sorted(candidates, key=lambda i: self._sort_key(i, prepared, leading, exact))[
-                :limit
-            ]
-        return [self._record(i) for i in ranked]
-
-    def _search_dense(
-        self, prepared: list[_Prepared], limit: int, billable_only: bool, exact: int | None
-    ) -> list[int]:
-        """A query whose every term matches thousands of codes ("a", "S7", "left"): rather than
-        ranking them all, take codes under a typed code prefix first, then walk the codes from
-        the most general and keep the first that match."""
-
-        def wanted(i: int) -> bool:
-            return (not billable_only or self._billable[i]) and all(
-                self._matches(i, p) for p in prepared
-            )
-
-        chosen = [] if exact is None else [exact]
-        prefixes = [p.term.code_prefix for p in prepared if p.term.code_prefix]
-        if prefixes:
-            under = [i for i in self._code_range(prefixes[0]) if i != exact and wanted(i)]
-            under.sort(key=self._rank.__getitem__)
-            chosen.extend(under[: limit - len(chosen)])
-        taken = set(chosen)
-        for i in self._by_generality:
-            if len(chosen) >= limit:
-                break
-            if i not in taken and wanted(i):
-                chosen.append(i)
-        return chosen[:limit]
+                pool.add(exact)
+            candidates = pool
+        leading = frozenset().union(*(p_set for p in prepared for p_set in p.sets))
+        ranked = sorted(candidates, key=lambda i: self._sort_key(i, prepared, leading, exact))
+        return [self._record(i) for i in ranked[:limit]]
 
     def all_codes(self) -> Iterable[Icd10Code]:
         return (self._record(i) for i in range(len(self._codes)))

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emr.codes import icd10, words
 from emr.codes.icd10 import Icd10Code, Icd10Index, get_icd10, require_billable, search_icd10
@@ -216,3 +218,11 @@ def test_bench_operations_time_every_query_shape(index: Icd10Index, db, operator
             "icd10_search_category_prefix",
         }
         assert (timing.floor_ms is not None) == has_floor
+
+
+@settings(max_examples=150, deadline=None)
+@given(query=st.text(max_size=30))
+def test_any_text_is_a_safe_query(index: Icd10Index, query: str) -> None:
+    found = index.search(query, limit=10)
+    assert len(found) <= 10
+    assert len({r.code for r in found}) == len(found)
