@@ -17,6 +17,7 @@ time, e.g. from a worker thread while the user logs in.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import importlib.metadata
 import importlib.util
@@ -132,9 +133,12 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir(APP_NAME, APP_AUTHOR))
 
 
+_PYTHON = f"py{sys.version_info.major}{sys.version_info.minor}"  # marshal's format may change
+
+
 def _cache_file(cache_dir: Path, version: str, edition: str) -> Path:
     stamp = re.sub(r"[^0-9A-Za-z]+", "-", edition).strip("-")
-    return cache_dir / f"icd10cm-index-{version}-{stamp}-f{CACHE_FORMAT}.marshal"
+    return cache_dir / f"icd10cm-index-{version}-{stamp}-f{CACHE_FORMAT}-{_PYTHON}.marshal"
 
 
 def _info(
@@ -281,6 +285,11 @@ def _write_cache(path: Path, header: str, state: dict[str, Any]) -> None:
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     partial.write_bytes(marshal.dumps((header, state)))
     os.replace(partial, path)
+    for old in path.parent.glob("icd10cm-index-*.marshal"):  # earlier package versions' files
+        if old != path:
+            # In use by another running copy, or already gone: harmless either way.
+            with contextlib.suppress(OSError):
+                old.unlink()
 
 
 def _read_cache(path: Path, header: str) -> dict[str, Any] | None:
@@ -329,7 +338,9 @@ class Icd10Index:
         otherwise. A cache folder that cannot be written is not an error: the index is then
         built from the package at each start."""
         version, edition, _ = _package_data()
-        header = f"icd10cm-index format={CACHE_FORMAT} package={version} edition={edition}"
+        header = (
+            f"icd10cm-index format={CACHE_FORMAT} package={version} edition={edition} {_PYTHON}"
+        )
         path = _cache_file(cache_dir, version, edition) if cache_dir is not None else None
         started = time.perf_counter()
         state = _read_cache(path, header) if path is not None else None

@@ -226,3 +226,14 @@ def test_any_text_is_a_safe_query(index: Icd10Index, query: str) -> None:
     found = index.search(query, limit=10)
     assert len(found) <= 10
     assert len({r.code for r in found}) == len(found)
+
+
+def test_writing_the_cache_removes_files_of_earlier_versions(tmp_path: Path) -> None:
+    stale = tmp_path / "icd10cm-index-1.4.0-October-1-2024-f3-py311.marshal"
+    stale.write_bytes(b"old")
+    unrelated = tmp_path / "notes.txt"
+    unrelated.write_text("kept", encoding="utf-8")
+    fresh = tmp_path / "icd10cm-index-9.9.9-April-1-2030-f3-py311.marshal"
+    icd10._write_cache(fresh, "header", {"codes": []})
+    assert fresh.exists() and not stale.exists() and unrelated.exists()
+    assert not list(tmp_path.glob("*.partial"))
