@@ -179,6 +179,31 @@ def test_limit_caps_the_results(desk, people):
     assert names(search_patients(desk, "smi", limit=1)) == ["Smitty Johnson"]
 
 
+def test_a_patient_with_several_matching_keys_comes_once(desk, people):
+    # Mary Ann Smith has the keys "mary" and "maryann"; both begin with "mar".
+    assert names(search_patients(desk, "mar")) == ["Mary Ann Smith"]
+    many = [
+        register_patient(
+            desk,
+            PatientInput(
+                family_name="Marsh-Moss",
+                given_name="Mary Ann Maude",
+                middle_name="Mae",
+                date_of_birth=date(1950, 1, day),
+                sex="F",
+            ),
+        )
+        for day in (1, 2, 3)
+    ]
+    # Seven keys each begin with "m": the first page of rows is one patient's repeats.
+    found = search_patients(desk, "m", limit=2)
+    assert [p.id for p in found] == [many[0].id, many[1].id]
+    assert names(search_patients(desk, "m")) == ["Mary Ann Maude Marsh-Moss"] * 3 + [
+        "Jürgen Müller",
+        "Mary Ann Smith",
+    ]
+
+
 def test_inactive_patients_are_left_out_unless_asked_for(desk, people):
     john = people["John Smith"]
     deactivate_patient(desk, john.id, john.version, "registered twice")
