@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from emr.bench import BenchContext, Operation
 from emr.bench.raw import RawConnection
+from emr.models.base import utcnow
 from emr.models.patients import Patient
+from emr.mrn import new_unique_mrn
 from emr.normalize import fold, name_tokens, phone_digits
 from emr.services.patients import (
     PatientInput,
+    compact_name,
     get_patient,
+    name_key_rows,
     parse_query,
+    phone_key_rows,
     register_patient,
     search_patients,
     search_statement,
@@ -79,7 +85,13 @@ def operations(ctx: BenchContext) -> list[Operation]:
             floor=lambda i: _raw_open(raw, ids[i % len(ids)]),
         )
     )
-    ops.append(Operation(name="patient_register", run=lambda i: _register(ctx, i), floor=None))
+    ops.append(
+        Operation(
+            name="patient_register",
+            run=lambda i: register_patient(ctx.actor, _new_patient(ctx, i), allow_duplicate=True),
+            floor=lambda i: _raw_register(raw, _new_patient(ctx, i)),
+        )
+    )
     return ops
 
 
@@ -117,17 +129,69 @@ def _raw_open(raw: RawConnection, patient_id: int) -> None:
     raw.commit()
 
 
-def _register(ctx: BenchContext, i: int) -> None:
+def _new_patient(ctx: BenchContext, i: int) -> PatientInput:
     rng = ctx.rng
-    register_patient(
-        ctx.actor,
-        PatientInput(
-            family_name=rng.choice(["Benchmark", "Bänchmark", "O'Bench"]),
-            given_name=f"Run{i}",
-            date_of_birth=date(1950, 1, 1) + timedelta(days=rng.randrange(25_000)),
-            sex=rng.choice("FM"),
-            phone_mobile=f"(555) {rng.randrange(200, 1000)}-{rng.randrange(10000):04d}",
-            city="Springfield",
-        ),
-        allow_duplicate=True,
+    return PatientInput(
+        family_name=rng.choice(["Benchmark", "Bänchmark", "O'Bench"]),
+        given_name=f"Run{i}",
+        date_of_birth=date(1950, 1, 1) + timedelta(days=rng.randrange(25_000)),
+        sex=rng.choice("FM"),
+        phone_mobile=f"(555) {rng.randrange(200, 1000)}-{rng.randrange(10000):04d}",
+        city="Springfield",
     )
+
+
+def _raw_register(raw: RawConnection, data: PatientInput) -> None:
+    """The statements a registration needs: duplicate check, free MRN, the row, its search keys
+    and the audit event, in one transaction."""
+    cur = raw.begin_write()
+    family, given = compact_name(data.family_name), compact_name(data.given_name)
+    cur.execute(
+        "SELECT id FROM patients WHERE search_family = ? AND search_given = ? "
+        "AND date_of_birth = ? AND active = 1",
+        (family, given, data.date_of_birth.isoformat()),
+    ).fetchall()
+    mrn = new_unique_mrn(
+        lambda m: cur.execute("SELECT id FROM patients WHERE mrn = ?", (m,)).fetchone() is not None
+    )
+    now = utcnow().replace(tzinfo=None).isoformat(sep=" ")
+    values = asdict(data) | {
+        "date_of_birth": data.date_of_birth.isoformat(),
+        "mrn": mrn,
+        "active": 1,
+        "deactivation_reason": "",
+        "deceased": 0,
+        "search_family": family,
+        "search_given": given,
+        "phone_digits": phone_digits(data.phone_mobile),
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur.execute(f"INSERT INTO patients ({columns}) VALUES ({marks})", tuple(values.values()))
+    patient_id = cur.lastrowid
+    cur.executemany(
+        "INSERT INTO patient_name_keys (patient_id, key, sort_name, active) VALUES (?, ?, ?, 1)",
+        [
+            (patient_id, r["key"], r["sort_name"])
+            for r in name_key_rows(patient_id, data.family_name, data.given_name, data.middle_name)
+        ],
+    )
+    cur.executemany(
+        "INSERT INTO patient_phone_keys (reversed_digits, patient_id) VALUES (?, ?)",
+        [
+            (r["reversed_digits"], patient_id)
+            for r in phone_key_rows(patient_id, [data.phone_mobile])
+        ],
+    )
+    raw.audit(
+        cur,
+        action="create",
+        entity="patient",
+        entity_id=patient_id,
+        patient_id=patient_id,
+        detail=f"registered MRN {mrn}",
+    )
+    raw.commit()
