@@ -28,7 +28,7 @@ from emr.models.patients import Patient, PatientNameKey, PatientPhoneKey
 from emr.mrn import random_mrn
 from emr.normalize import name_tokens
 from emr.security import audit
-from emr.services.patients import _normalised_columns, name_key_rows, phone_key_rows
+from emr.services.patients import name_key_rows, normalised_columns, phone_key_rows
 
 BATCH_SIZE = 5_000
 AREA = "patients"
@@ -174,7 +174,7 @@ def generate(ctx: DemoContext) -> dict[str, int]:
         rows = []
         for _ in range(count):
             values = factory.patient()
-            values.update(_normalised_columns(_Row(values)))  # type: ignore[arg-type]
+            values.update(normalised_columns(_Row(values)))  # type: ignore[arg-type]
             values.update(created_at=now, updated_at=now, version=1)
             values.update(created_by=None, updated_by=None)
             rows.append(values)

@@ -269,7 +269,8 @@ def _phones(data: PatientInput | Patient) -> list[str]:
     return [data.phone_home, data.phone_mobile, data.phone_work]
 
 
-def _normalised_columns(data: PatientInput) -> dict[str, str]:
+def normalised_columns(data: PatientInput) -> dict[str, str]:
+    """The patient row's derived columns: compact names and all phone digits."""
     return {
         "search_family": compact_name(data.family_name),
         "search_given": compact_name(data.given_name),
@@ -394,7 +395,7 @@ def register_patient(
         def taken(mrn: str) -> bool:
             return s.execute(select(Patient.id).where(Patient.mrn == mrn)).first() is not None
 
-        patient = Patient(mrn=new_unique_mrn(taken), **asdict(data), **_normalised_columns(data))
+        patient = Patient(mrn=new_unique_mrn(taken), **asdict(data), **normalised_columns(data))
         s.add(patient)
         s.flush()
         _write_search_keys(s, patient.id, data, replace_old=False)
@@ -432,7 +433,7 @@ def update_patient(
         for name in changed:
             setattr(patient, name, getattr(data, name))
         if changed:
-            for column, value in _normalised_columns(data).items():
+            for column, value in normalised_columns(data).items():
                 setattr(patient, column, value)
             s.flush()  # the version check happens here: a concurrent save fails, not overwrites
         if set(changed) & {*NAME_FIELDS, "phone_home", "phone_mobile", "phone_work"}:
