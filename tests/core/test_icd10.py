@@ -30,7 +30,10 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def index(cache_dir: Path) -> Icd10Index:
-    return icd10.default_index()
+    """Built from the package into this module's cache folder. The module-level functions
+    (search_icd10 ...) use the shared index, which reads that cache unless an earlier test
+    already built it elsewhere: the same code set either way."""
+    return Icd10Index.load(cache_dir)
 
 
 def codes(results: list[Icd10Code]) -> list[str]:
@@ -42,6 +45,7 @@ def test_the_full_code_set_is_loaded(index: Icd10Index) -> None:
     assert info.codes > 95_000  # every category and subcategory of the April 2026 release
     assert 70_000 < info.billable < info.codes
     assert info.edition == icd10.edition()
+    assert info.source == "package" and info.index_seconds > 0  # a fresh cache folder
     assert info.package_version
     assert all(r.system == "ICD-10-CM" for r in list(index.all_codes())[:100])
 
