@@ -4,6 +4,7 @@ the previous event's hash, so an edited, inserted or removed event breaks the ch
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -100,3 +101,72 @@ def record(
     head.last_hash = event.hash
     head.event_count += 1
     return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events_checked: int
+    problem: str | None  # None when the chain is intact
+    event_id: int | None = None  # the first event found wrong
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
+    """Walk the chain in id order and report the first altered, inserted or removed event."""
+    head = session.get(AuditChainHead, 1)
+    prev_hash = GENESIS_HASH
+    prev_id = 0
+    checked = 0
+    while True:
+        rows = (
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.id > prev_id)
+                .order_by(AuditEvent.id)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            break
+        for e in rows:
+            if e.prev_hash != prev_hash:
+                return ChainReport(
+                    checked,
+                    f"event {e.id} does not follow event {prev_id}: an event was removed "
+                    "or inserted before it",
+                    e.id,
+                )
+            expected = event_hash(
+                event_id=e.id,
+                occurred_at=e.occurred_at,
+                user_id=e.user_id,
+                username=e.username,
+                action=e.action,
+                entity=e.entity,
+                entity_id=e.entity_id,
+                patient_id=e.patient_id,
+                detail=e.detail,
+                emergency=e.emergency,
+                prev_hash=e.prev_hash,
+            )
+            if e.hash != expected:
+                return ChainReport(checked, f"event {e.id} was altered after it was written", e.id)
+            prev_hash, prev_id = e.hash, e.id
+            checked += 1
+        session.expunge_all()
+    head_id = head.last_event_id if head else 0
+    head_hash = head.last_hash if head else GENESIS_HASH
+    head_count = head.event_count if head else 0
+    if (head_id, head_hash) != (prev_id, prev_hash) or head_count != checked:
+        return ChainReport(
+            checked,
+            f"the trail ends at event {prev_id} ({checked} events) but {head_count} events were "
+            f"written, the last being event {head_id}: events were removed from the end",
+            prev_id or None,
+        )
+    return ChainReport(checked, None)
