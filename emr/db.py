@@ -150,6 +150,7 @@ def _sqlite_engine(path: Path, key_hex: str | None) -> Engine:
         # The key must be the first statement on an SQLCipher connection. A raw key skips the
         # passphrase derivation, so opening is fast.
         if key_hex is not None:
+            conn.execute("PRAGMA cipher_log_level = NONE")  # errors reach us as exceptions
             conn.execute(f"PRAGMA key = \"x'{key_hex}'\"")
         conn.isolation_level = None  # we issue BEGIN ourselves (see _begin below)
         try:

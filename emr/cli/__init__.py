@@ -19,6 +19,9 @@ AREAS = [
     "emr.cli.patients",
     "emr.cli.demo",
     "emr.cli.bench",
+    "emr.cli.users",
+    "emr.cli.audit",
+    "emr.cli.keys",
 ]
 
 EXIT_OK = 0

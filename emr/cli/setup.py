@@ -14,6 +14,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="development only: a plain SQLite file (the app shows this in red)",
     )
+    p.add_argument("--admin-username", default="admin", help="the first administrator's name")
+    p.add_argument(
+        "--admin-password-stdin",
+        action="store_true",
+        help="read the admin password from standard input (else $EMR_PASSWORD, else asked)",
+    )
     p.set_defaults(func=cmd_init)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -24,12 +30,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from emr.cli.common import read_secret
     from emr.config import load_settings
     from emr.db import open_database
     from emr.errors import ConfigurationError
     from emr.security.keys import generate_key_hex, store_key
+    from emr.security.passwords import check_password_rules
 
     settings = load_settings()
+    # Ask for the admin password first: a bad one must not leave a half-made database behind.
+    admin_password = read_secret(
+        f"Password for the administrator {args.admin_username!r}: ",
+        stdin=args.admin_password_stdin,
+    )
+    check_password_rules(admin_password)
     if settings.is_sqlite:
         path = settings.database_path
         assert path is not None
@@ -42,16 +56,34 @@ def cmd_init(args: argparse.Namespace) -> int:
             else:
                 key_hex = generate_key_hex()
                 store_key(settings, key_hex)
-        db = open_database(
-            settings, create=True, encrypted=not args.unencrypted, key_hex=key_hex
-        )
+        db = open_database(settings, create=True, encrypted=not args.unencrypted, key_hex=key_hex)
     else:
         db = open_database(settings, create=True)
-    print(f"Database ready at {db.description}")
+    _create_first_admin(db, args.admin_username, admin_password)
+    print(f"Database ready at {db.description}; administrator: {args.admin_username}")
     if not db.encrypted:
         print("WARNING: this database is NOT encrypted (development only).")
     db.dispose()
     return 0
+
+
+def _create_first_admin(db, username: str, password: str) -> None:
+    from sqlalchemy import func, select
+
+    from emr.cli.common import operator
+    from emr.models.users import User
+    from emr.services.users import create_user
+
+    with db.read() as s:
+        if s.execute(select(func.count()).select_from(User)).scalar_one():
+            return
+    create_user(
+        operator(db),
+        username=username,
+        full_name="Administrator",
+        role="admin",
+        password=password,
+    )
 
 
 def cmd_db_check(args: argparse.Namespace) -> int:
