@@ -95,6 +95,15 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def open_copy(self, path: Path) -> Database:
+        """Another SQLite file of this practice (a backup), opened with the same key, as is."""
+        from dataclasses import replace
+
+        settings = replace(self.settings, database_url=f"sqlite:///{path}")
+        return open_database(
+            settings, encrypted=self.encrypted, key_hex=self._key_hex, upgrade=False
+        )
+
     def snapshot_to(self, target: Path) -> None:
         """A consistent copy of the whole database into a new file, encrypted like the source.
 
@@ -169,7 +178,8 @@ def _sqlite_engine(path: Path, key_hex: str | None) -> Engine:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
 
-    engine = create_engine("sqlite://", creator=connect, pool_pre_ping=False)
+    # `module` tells SQLAlchemy which driver raises the errors, so they are wrapped as its own.
+    engine = create_engine("sqlite://", creator=connect, module=driver)
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:

@@ -22,6 +22,7 @@ AREAS = [
     "emr.cli.users",
     "emr.cli.audit",
     "emr.cli.keys",
+    "emr.cli.backup",
 ]
 
 EXIT_OK = 0

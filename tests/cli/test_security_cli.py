@@ -127,3 +127,30 @@ def test_database_file_is_not_readable_without_the_key(initialised):
         conn.close()
     wrong_key = initialised("db", "check", EMR_DB_KEY="cd" * 32)
     assert "key is wrong" in _one_line_error(wrong_key)
+
+
+def test_backup_verify_and_restore_commands(initialised, tmp_path):
+    cli = initialised
+    backup = tmp_path / "backups" / "monday.db"
+    made = cli("backup", "--out", str(backup))
+    assert made.returncode == 0, made.stderr
+    verified = cli("backup", "verify", str(backup))
+    assert verified.returncode == 0 and "Backup OK" in verified.stdout
+    cli.as_admin(
+        "user",
+        "add",
+        "later",
+        "--role",
+        "nurse",
+        "--full-name",
+        "Added Later",
+        EMR_NEW_PASSWORD="nurse password",
+    )
+    assert "--force" in _one_line_error(cli("restore", str(backup)))
+    restored = cli("restore", str(backup), "--force")
+    assert restored.returncode == 0 and "kept at" in restored.stdout
+    users = json.loads(cli.as_admin("user", "list", "--json").stdout)
+    assert [u["username"] for u in users] == ["admin"]
+    assert "--out" in _one_line_error(cli("backup"))
+    missing = cli("backup", "verify", str(tmp_path / "nope.db"))
+    assert missing.returncode == 1 and "no backup file" in missing.stdout
