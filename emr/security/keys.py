@@ -112,6 +112,8 @@ def import_key(document: str, passphrase: str) -> str:
 
     try:
         data = json.loads(document)
+        if not isinstance(data, dict):
+            raise ValueError("not a key export")
         if data.get("format") != EXPORT_FORMAT or data.get("version") != 1:
             raise ValueError("not a key export")
         kdf = data["kdf"]
