@@ -22,6 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_show)
 
+    emergencies = asub.add_parser(
+        "emergencies", help="emergency (break the glass) accesses to review (acting user: admin)"
+    )
+    emergencies.add_argument("--unreviewed", action="store_true")
+    emergencies.add_argument("--json", action="store_true")
+    emergencies.set_defaults(func=cmd_emergencies)
+
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from emr.services.audit_trail import verify_trail
@@ -74,3 +81,26 @@ def cmd_show(args: argparse.Namespace) -> None:
         print_json(rows)
     else:
         print_table(rows, ["time", "user", "action", "entity", "entity_id", "mrn", "detail"])
+
+
+def cmd_emergencies(args: argparse.Namespace) -> None:
+    from emr.services.emergency import list_emergency_grants
+
+    db = open_db()
+    grants = list_emergency_grants(acting_user(args, db), unreviewed_only=args.unreviewed)
+    rows = [
+        {
+            "id": g.id,
+            "granted": g.granted_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            "user": g.username,
+            "mrn": g.patient_mrn,
+            "patient": g.patient_name,
+            "reason": g.reason,
+            "reviewed": g.reviewed,
+        }
+        for g in grants
+    ]
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ["id", "granted", "user", "mrn", "patient", "reviewed", "reason"])

@@ -3,12 +3,14 @@
 from emr.models.audit import AuditChainHead, AuditEvent
 from emr.models.base import Base, Tracked
 from emr.models.patients import Patient, PatientNameKey, PatientPhoneKey
+from emr.models.security import EmergencyAccess
 from emr.models.users import User
 
 __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "EmergencyAccess",
     "Patient",
     "PatientNameKey",
     "PatientPhoneKey",
