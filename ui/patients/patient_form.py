@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -45,7 +46,7 @@ GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
             ("given_name", "&Given name"),
             ("middle_name", "&Middle name"),
             ("date_of_birth", "&Date of birth"),
-            ("sex", "&Sex"),
+            ("sex", "Se&x"),
             ("gender_identity", "Gender identity"),
         ],
     ),
@@ -133,6 +134,9 @@ class PatientForm(QWidget):
         self.save_button = QPushButton("&Save")
         self.save_button.setObjectName("save")
         self.save_button.clicked.connect(self.save)
+        self.save_button.setToolTip("Save (Ctrl+S)")
+        save_key = QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        save_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.cancel_button = QPushButton("&Back to search")
         self.cancel_button.setObjectName("back")
         self.cancel_button.clicked.connect(self.close_form)

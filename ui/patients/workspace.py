@@ -125,6 +125,10 @@ class PatientsWorkspace(QWidget):
         else:
             self.count.setText("")
 
+    def search_pending(self) -> bool:
+        """Typing has changed the query and the search for it has not run yet."""
+        return self._timer.isActive()
+
     def _open_first(self) -> None:
         self.run_search()
         if self.model.rowCount():

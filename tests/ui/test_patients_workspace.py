@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from emr.services.patients import get_patient
+from tests.ui.conftest import show_active
+from ui.main_window import MainWindow
+
+
+def _window(qtbot, actor) -> MainWindow:
+    window = MainWindow(actor)
+    show_active(qtbot, window)
+    return window
+
+
+def _search(qtbot, window, text):
+    box = window.patients.search
+    box.clear()
+    qtbot.keyClicks(box, text)
+    qtbot.waitUntil(lambda: not window.patients.search_pending(), timeout=3000)
+    return window.patients.model
+
+
+def test_type_to_search_open_edit_save(qtbot, front_desk, patients, operator):
+    window = _window(qtbot, front_desk)
+    model = _search(qtbot, window, "muller an")
+    assert model.rowCount() == 1
+    assert model.index(0, 1).data() == "Müller, Anna"
+    assert model.index(0, 2).data().startswith("1984-03-07 (")
+    assert window.patients.count.text() == "1 patient found"
+
+    qtbot.keyClick(window.patients.search, Qt.Key.Key_Return)
+    form = window.patients.form
+    assert window.patients.stack.currentWidget() is form
+    assert form.editors["family_name"].text() == "Müller"
+
+    city = form.editors["city"]
+    city.setFocus()
+    qtbot.keyClicks(city, "Springfield")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert get_patient(operator, patients[0].id).city == "Springfield"
+    assert form.errors["city"].isHidden()
+
+
+def test_keyboard_down_and_enter_open_a_row(qtbot, front_desk, patients):
+    window = _window(qtbot, front_desk)
+    model = _search(qtbot, window, "s")
+    assert model.rowCount() >= 2
+    qtbot.keyClick(window.patients.search, Qt.Key.Key_Down)
+    assert window.patients.table.hasFocus()
+    qtbot.keyClick(window.patients.table, Qt.Key.Key_Down)
+    second = model.patient_at(1)
+    qtbot.keyClick(window.patients.table, Qt.Key.Key_Return)
+    assert window.patients.form.record.id == second.id
+
+
+def test_search_by_date_of_birth_mrn_and_phone(qtbot, front_desk, patients):
+    window = _window(qtbot, front_desk)
+    assert _search(qtbot, window, "12/01/1990").patient_at(0).family_name == "O'Brien"
+    assert _search(qtbot, window, patients[2].mrn).patient_at(0).family_name == "Nguyễn"
+    assert _search(qtbot, window, "2013344").patient_at(0).family_name == "Müller"
+
+
+def test_ctrl_f_and_ctrl_n(qtbot, front_desk, patients):
+    window = _window(qtbot, front_desk)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.patients.stack.currentWidget() is window.patients.form
+    assert window.patients.form.title.text() == "New patient"
+    assert window.patients.form.editors["family_name"].hasFocus()
+    # An untouched form gives way to the search.
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.patients.search.hasFocus()
+    # A form with typing in it is kept, and says why.
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(window.patients.form.editors["family_name"], "Half-typed")
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.patients.stack.currentWidget() is window.patients.form
+    assert "unsaved" in window.patients.form.summary.text()
+
+
+def test_status_bar_shows_user_role_and_database(qtbot, front_desk):
+    window = _window(qtbot, front_desk)
+    assert window.user_label.text() == "Fran Tester — Front desk"
+    assert str(front_desk.db.settings.database_path) in window.db_label.text()
+    assert window.findChild(type(window.user_label), "unencrypted") is None
