@@ -39,7 +39,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_demo_fills_the_database(env):
-    assert emr_admin("init", env=env).returncode == 0
+    assert emr_admin("init", env=env | {"EMR_PASSWORD": "admin password 1"}).returncode == 0
     done = emr_admin("demo", "--patients", "120", "--seed", "4", "--json", env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["counts"]["patients"] == 120
