@@ -14,6 +14,19 @@ from tests.conftest import TEST_KEY
 ADMIN_PASSWORD = "admin password 1"
 
 
+def emr_admin(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
+    """Run `emr-admin` as its own process with exactly this environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "emr.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
+    )
+
+
 class Cli:
     def __init__(self, home: Path) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("EMR_")} | {
@@ -21,15 +34,8 @@ class Cli:
             "EMR_DB_KEY": TEST_KEY,
         }
 
-    def __call__(self, *args: str, stdin: str | None = None, **env: str):
-        return subprocess.run(
-            [sys.executable, "-m", "emr.cli", *args],
-            env=self.env | env,
-            input=stdin if stdin is not None else "",
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    def __call__(self, *args: str, stdin: str = "", **env: str):
+        return emr_admin(*args, env=self.env | env, stdin=stdin)
 
     def as_admin(self, *args: str, **env: str):
         return self(*args, EMR_USER="admin", EMR_PASSWORD=ADMIN_PASSWORD, **env)

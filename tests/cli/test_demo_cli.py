@@ -10,18 +10,8 @@ from pathlib import Path
 
 import pytest
 
-TEST_KEY = "5f" * 32
-
-
-def emr_admin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "emr.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=600,
-    )
+from tests.cli.conftest import emr_admin
+from tests.conftest import TEST_KEY
 
 
 @pytest.fixture

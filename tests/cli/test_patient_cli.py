@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,10 @@ from emr.config import load_settings
 from emr.db import open_database
 from emr.mrn import is_valid_mrn
 from emr.services.context import Actor
+from tests.cli.conftest import emr_admin
+from tests.conftest import TEST_KEY
 
-TEST_KEY = "5f" * 32
 PASSWORD = "correct-horse-battery-7"
-
-
-def emr_admin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "emr.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")
