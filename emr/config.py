@@ -20,6 +20,9 @@ class Settings:
     database_url: str
     db_key_hex: str | None  # EMR_DB_KEY; None means "ask the OS keyring"
     idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
+    backup_dir_override: Path | None = None  # EMR_BACKUP_DIR
+    backups_keep_daily: int = 14
+    backups_keep_monthly: int = 12
 
     @property
     def is_sqlite(self) -> bool:
@@ -33,7 +36,7 @@ class Settings:
 
     @property
     def backup_dir(self) -> Path:
-        return self.data_dir / "backups"
+        return self.backup_dir_override or self.data_dir / "backups"
 
     @property
     def log_dir(self) -> Path:
@@ -52,15 +55,28 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     data_dir = Path(home).expanduser().resolve() if home else default_data_dir()
     url = env.get("EMR_DATABASE_URL") or f"sqlite:///{data_dir / DATABASE_FILENAME}"
     key = (env.get("EMR_DB_KEY") or "").strip() or None
-    idle = env.get("EMR_IDLE_LOCK_MINUTES", "").strip()
-    try:
-        idle_minutes = int(idle) if idle else DEFAULT_IDLE_LOCK_MINUTES
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"EMR_IDLE_LOCK_MINUTES must be a whole number of minutes, not {idle!r}."
-        ) from exc
-    if not 1 <= idle_minutes <= 240:
-        raise ConfigurationError("EMR_IDLE_LOCK_MINUTES must be between 1 and 240.")
+    backup_dir = env.get("EMR_BACKUP_DIR", "").strip()
     return Settings(
-        data_dir=data_dir, database_url=url, db_key_hex=key, idle_lock_minutes=idle_minutes
+        data_dir=data_dir,
+        database_url=url,
+        db_key_hex=key,
+        idle_lock_minutes=_whole_number(
+            env, "EMR_IDLE_LOCK_MINUTES", DEFAULT_IDLE_LOCK_MINUTES, 1, 240
+        ),
+        backup_dir_override=Path(backup_dir).expanduser().resolve() if backup_dir else None,
+        backups_keep_daily=_whole_number(env, "EMR_BACKUPS_KEEP_DAILY", 14, 1, 366),
+        backups_keep_monthly=_whole_number(env, "EMR_BACKUPS_KEEP_MONTHLY", 12, 0, 240),
     )
+
+
+def _whole_number(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, not {text!r}.") from exc
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high}.")
+    return value

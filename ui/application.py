@@ -67,7 +67,13 @@ def _interactive(app: QApplication, db: Database) -> int:
     def automatic_backup() -> None:
         from emr.services.backups import run_automatic_backup
 
-        run_automatic_backup(db, db.settings.backup_dir)
+        settings = db.settings
+        run_automatic_backup(
+            db,
+            settings.backup_dir,
+            keep_daily=settings.backups_keep_daily,
+            keep_monthly=settings.backups_keep_monthly,
+        )
 
     if db.is_sqlite:
         run_in_background(automatic_backup, on_error=lambda exc: log.warning("backup: %s", exc))

@@ -83,3 +83,28 @@ def test_status_bar_shows_user_role_and_database(qtbot, front_desk):
     assert window.user_label.text() == "Fran Tester — Front desk"
     assert str(front_desk.db.settings.database_path) in window.db_label.text()
     assert window.findChild(type(window.user_label), "unencrypted") is None
+
+
+def test_unencrypted_database_is_marked_red(qtbot, emr_home, monkeypatch):
+    from emr.config import load_settings
+    from emr.db import open_database
+    from emr.services.auth import login
+    from emr.services.context import Actor
+    from emr.services.users import create_user
+
+    monkeypatch.delenv("EMR_DB_KEY")
+    db = open_database(load_settings(), create=True, encrypted=False)
+    try:
+        create_user(
+            Actor.operator(db),
+            username="dev",
+            full_name="Dev",
+            role="front_desk",
+            password="developer pw 1",
+        )
+        window = _window(qtbot, login(db, "dev", "developer pw 1"))
+        marker = window.findChild(type(window.user_label), "unencrypted")
+        assert marker is not None and marker.text() == "UNENCRYPTED"
+        window.close_without_asking()
+    finally:
+        db.dispose()
