@@ -81,7 +81,7 @@ GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
             ("insurance_member_id", "Member id"),
             ("insurance_group", "Group"),
             ("insurance_subscriber_name", "Subscriber"),
-            ("insurance_subscriber_relationship", "Subscriber is the patient's"),
+            ("insurance_subscriber_relationship", "Relationship"),
         ],
     ),
 ]
