@@ -43,7 +43,9 @@ _SPECIAL_FOLDS = str.maketrans(
 
 
 def _fold_once(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    # Case first: some combining marks fold to letters (U+0345 -> iota) and must not vanish
+    # in one case and survive in another.
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.casefold().translate(_SPECIAL_FOLDS)
 
