@@ -62,3 +62,13 @@ class DatabaseUnavailable(UserError):
 
 class ConfigurationError(UserError):
     pass
+
+
+class BookingNeedsOverride(UserError):
+    """The booking double-books or falls outside working hours: it is kept only with a reason."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__(
+            " ".join(warnings) + " Give a reason to book it anyway, or choose another time."
+        )
+        self.warnings = warnings

@@ -3,10 +3,15 @@
 from emr.models.audit import AuditChainHead, AuditEvent
 from emr.models.base import Base, Tracked
 from emr.models.patients import Patient, PatientNameKey, PatientPhoneKey
+from emr.models.practice import PracticeProfile
+from emr.models.scheduling import Appointment, AppointmentSeries, AppointmentType, WorkingHours
 from emr.models.security import EmergencyAccess
 from emr.models.users import User
 
 __all__ = [
+    "Appointment",
+    "AppointmentSeries",
+    "AppointmentType",
     "AuditChainHead",
     "AuditEvent",
     "Base",
@@ -14,6 +19,8 @@ __all__ = [
     "Patient",
     "PatientNameKey",
     "PatientPhoneKey",
+    "PracticeProfile",
     "Tracked",
     "User",
+    "WorkingHours",
 ]
