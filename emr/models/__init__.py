@@ -2,7 +2,7 @@
 
 from emr.models.audit import AuditChainHead, AuditEvent
 from emr.models.base import Base, Tracked
-from emr.models.patients import Patient, PatientNameKey, PatientPhoneKey
+from emr.models.patients import Patient, PatientNameKey, PatientPhoneKey, PatientPhoto
 from emr.models.practice import PracticeProfile
 from emr.models.scheduling import Appointment, AppointmentSeries, AppointmentType, WorkingHours
 from emr.models.security import EmergencyAccess
@@ -19,6 +19,7 @@ __all__ = [
     "Patient",
     "PatientNameKey",
     "PatientPhoneKey",
+    "PatientPhoto",
     "PracticeProfile",
     "Tracked",
     "User",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emr.models.base import Base, Tracked
@@ -92,3 +92,13 @@ class PatientPhoneKey(Base):
 
     reversed_digits: Mapped[str] = mapped_column(String(20), primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True, index=True)
+
+
+class PatientPhoto(Tracked, Base):
+    """A patient's photo for the banner (PNG or JPEG), at most one current per patient."""
+
+    __tablename__ = "patient_photos"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), unique=True)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    media_type: Mapped[str] = mapped_column(String(20))  # image/png, image/jpeg
