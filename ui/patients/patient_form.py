@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import fields
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -19,13 +21,20 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from emr.errors import ConflictError, PossibleDuplicate, UserError, ValidationError
+from emr.errors import ConflictError, NotFound, PossibleDuplicate, UserError, ValidationError
 from emr.normalize import try_parse_date
+from emr.security.permissions import Permission
 from emr.services.context import Actor
+from emr.services.patient_photos import (
+    get_patient_photo,
+    remove_patient_photo,
+    set_patient_photo,
+)
 from emr.services.patients import (
     PatientInput,
     PatientRecord,
@@ -35,8 +44,13 @@ from emr.services.patients import (
     update_patient,
     validate_patient,
 )
+from ui.patients.appointments_panel import PatientAppointments
+from ui.patients.photo_file import FILE_FILTER, PhotoFileProblem, photo_from_file
 from ui.patients.search_model import SEX_LABELS
 from ui.style import ERROR_STYLE
+from ui.widgets.patient_banner import PatientBanner
+
+log = logging.getLogger(__name__)
 
 GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
     (
@@ -87,6 +101,20 @@ GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
 ]
 
 
+NOTES = "Front-desk notes"
+# The desk's most used sections (insurance, notes) head the second column, where they show
+# without scrolling.
+COLUMN_SECTIONS = (("Identity", "Contact"), ("Insurance", NOTES, "Emergency contact"))
+SECTION_NAMES = {
+    "Identity": "identitySection",
+    "Contact": "contactSection",
+    "Emergency contact": "emergencyContactSection",
+    "Insurance": "insuranceSection",
+    NOTES: "frontDeskNotesSection",
+}
+NOTES_STYLE = "QPlainTextEdit { background: #fffbe6; }"
+
+
 class PatientForm(QWidget):
     """Registers a new patient or edits one; emits `closed` when the user is done."""
 
@@ -100,6 +128,7 @@ class PatientForm(QWidget):
         self.editors: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         self._loaded: PatientInput | None = None
+        self._photo_folder = str(Path.home())
 
         self.title = QLabel()
         self.title.setObjectName("formTitle")
@@ -109,27 +138,50 @@ class PatientForm(QWidget):
         self.summary.setStyleSheet(ERROR_STYLE)
         self.summary.setWordWrap(True)
 
+        self.banner = PatientBanner()
+        self.photo_button = QPushButton("Choose p&hoto…")
+        self.photo_button.setObjectName("choosePhoto")
+        self.photo_button.setToolTip("Take the patient's photo for the banner from a picture file")
+        self.photo_button.clicked.connect(self.choose_photo)
+        self.remove_photo_button = QPushButton("Remove photo")
+        self.remove_photo_button.setObjectName("removePhoto")
+        self.remove_photo_button.clicked.connect(self.remove_photo)
+        photo_buttons = QVBoxLayout()
+        photo_buttons.addWidget(self.photo_button)
+        photo_buttons.addWidget(self.remove_photo_button)
+        photo_buttons.addStretch(1)
+        self.header = QWidget()
+        header = QHBoxLayout(self.header)
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.banner, 1)
+        header.addLayout(photo_buttons)
+        self.header.hide()  # until a patient is shown
+        self._photo: bytes | None = None
+
+        self.sections: dict[str, QGroupBox] = {}
         body = QWidget()
-        grid = QGridLayout(body)
-        for index, (title, items) in enumerate(GROUPS):
-            box = QGroupBox(title)
-            form = QFormLayout(box)
-            for name, label in items:
-                form.addRow(label, self._field(name))
-            grid.addWidget(box, index // 2, index % 2, Qt.AlignmentFlag.AlignTop)
-        notes_box = QGroupBox("Front-desk notes")
-        notes_layout = QVBoxLayout(notes_box)
-        notes = QPlainTextEdit()
-        notes.setObjectName("front_desk_notes")
-        notes.setTabChangesFocus(True)
-        notes.setMaximumHeight(90)
-        self.editors["front_desk_notes"] = notes
-        notes_layout.addWidget(notes)
-        notes_layout.addWidget(self._error_label("front_desk_notes"))
-        grid.addWidget(notes_box, 2, 0, 1, 2)
+        columns = QHBoxLayout(body)
+        for titles in COLUMN_SECTIONS:
+            column = QVBoxLayout()
+            for title in titles:
+                column.addWidget(self._section(title))
+            column.addStretch(1)
+            columns.addLayout(column, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
+
+        self.appointments = PatientAppointments(actor)
+        self.appointments_box = QGroupBox("Appointments")
+        self.appointments_box.setObjectName("appointmentsSection")
+        QVBoxLayout(self.appointments_box).addWidget(self.appointments)
+        self.shows_appointments = actor.can(Permission.SCHEDULE_READ)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.appointments_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
 
         self.save_button = QPushButton("&Save")
         self.save_button.setObjectName("save")
@@ -151,11 +203,33 @@ class PatientForm(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.header)
         layout.addWidget(self.summary)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addLayout(buttons)
 
     # --- building -----------------------------------------------------------------------------
+
+    def _section(self, title: str) -> QGroupBox:
+        box = QGroupBox(title)
+        box.setObjectName(SECTION_NAMES[title])
+        self.sections[title] = box
+        if title == NOTES:
+            notes = QPlainTextEdit()
+            notes.setObjectName("front_desk_notes")
+            notes.setTabChangesFocus(True)
+            notes.setMaximumHeight(90)
+            notes.setPlaceholderText("For the front desk: preferences, reminders, what to ask")
+            notes.setStyleSheet(NOTES_STYLE)
+            self.editors["front_desk_notes"] = notes
+            column = QVBoxLayout(box)
+            column.addWidget(notes)
+            column.addWidget(self._error_label("front_desk_notes"))
+            return box
+        form = QFormLayout(box)
+        for name, label in dict(GROUPS)[title]:
+            form.addRow(label, self._field(name))
+        return box
 
     def _error_label(self, name: str) -> QLabel:
         label = QLabel()
@@ -190,18 +264,47 @@ class PatientForm(QWidget):
 
     def start_new(self) -> None:
         self.record = None
+        self._photo = None
         self._fill(None)
         self.title.setText("New patient")
+        self.title.show()
+        self.header.hide()
+        self.banner.clear()
+        self.appointments.clear()
+        self.appointments_box.hide()
         self.deactivate_button.hide()
         self.editors["family_name"].setFocus()
 
     def load(self, record: PatientRecord) -> None:
+        """Show a patient: registration, banner with photo, appointments."""
+        try:
+            self._photo = get_patient_photo(self.actor, record.id)
+        except UserError as exc:
+            log.warning("photo of patient %s not shown: %s", record.id, type(exc).__name__)
+            self._photo = None
+        self._show_record(record)
+        if self.shows_appointments:
+            self.appointments.show_patient(record.id)
+
+    def _show_record(self, record: PatientRecord) -> None:
         self.record = record
         self._fill(record.to_input())
         status = "" if record.active else f" — INACTIVE ({record.deactivation_reason})"
+        # The banner says who this is; the title's text stays for the window's smoke run.
         self.title.setText(f"{record.display_name} — MRN {record.mrn}{status}")
+        self.title.hide()
+        self.banner.set_patient(record, self._photo)
+        self.header.show()
+        self._show_photo_buttons()
+        self.appointments_box.setVisible(self.shows_appointments)
         self.deactivate_button.setVisible(record.active)
         self.editors["family_name"].setFocus()
+
+    def _show_photo_buttons(self) -> None:
+        may_change = self.record is not None and self.actor.can(Permission.PATIENT_WRITE)
+        self.photo_button.setVisible(may_change)
+        self.photo_button.setText("Change p&hoto…" if self._photo else "Choose p&hoto…")
+        self.remove_photo_button.setVisible(may_change and self._photo is not None)
 
     def _fill(self, data: PatientInput | None) -> None:
         self._show_errors({})
@@ -280,7 +383,10 @@ class PatientForm(QWidget):
         except UserError as exc:
             QMessageBox.warning(self, "Not saved", str(exc))
             return
-        self.load(record)
+        if self.record is None:
+            self.load(record)  # newly registered: shows the banner, no photo, no visits yet
+        else:
+            self._show_record(record)
         self.saved.emit(record)
 
     def _register(self, data: PatientInput) -> PatientRecord | None:
@@ -329,8 +435,53 @@ class PatientForm(QWidget):
         except UserError as exc:
             QMessageBox.warning(self, "Not deactivated", str(exc))
             return
-        self.load(record)
+        self._show_record(record)
         self.saved.emit(record)
+
+    # --- photo --------------------------------------------------------------------------------
+
+    def choose_photo(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose the patient's photo", self._photo_folder, FILE_FILTER
+        )
+        if path:
+            self._photo_folder = str(Path(path).parent)
+            self.load_photo(path)
+
+    def load_photo(self, path: str | Path) -> bool:
+        """Make the picture in this file the patient's photo; False (and why) if it cannot be."""
+        if self.record is None:
+            return False
+        try:
+            photo = photo_from_file(Path(path))
+            set_patient_photo(self.actor, self.record.id, photo)
+        except (PhotoFileProblem, UserError) as exc:
+            self.summary.setText(f"Photo not saved: {exc}")
+            return False
+        self._photo = photo
+        self.summary.setText("")
+        self.banner.set_patient(self.record, photo)
+        self._show_photo_buttons()
+        return True
+
+    def remove_photo(self) -> None:
+        if self.record is None or self._photo is None:
+            return
+        answer = QMessageBox.question(
+            self, "Remove photo", f"Remove the photo of {self.record.display_name}?"
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            remove_patient_photo(self.actor, self.record.id)
+        except NotFound:
+            pass  # removed meanwhile at another workstation: the result is the same
+        except UserError as exc:
+            self.summary.setText(f"Photo not removed: {exc}")
+            return
+        self._photo = None
+        self.banner.set_patient(self.record, None)
+        self._show_photo_buttons()
 
     def close_form(self) -> None:
         self.closed.emit()

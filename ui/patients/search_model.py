@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from emr.services.patients import PatientSummary
 
 SEX_LABELS = {"F": "Female", "M": "Male", "O": "Other", "U": "Unknown"}
 COLUMNS = ("MRN", "Name", "Date of birth", "Sex", "Phone")
+NEXT_APPOINTMENT = "Next appointment"
+
+
+def appointment_time(when: datetime) -> str:
+    """A local appointment time as the front desk reads it: Thu 2026-12-03 09:30."""
+    return f"{when:%a %Y-%m-%d %H:%M}"
 
 
 class PatientSearchModel(QAbstractTableModel):
-    def __init__(self, parent=None) -> None:
+    """With `next_appointment`, one more column: each patient's next appointment."""
+
+    def __init__(self, parent=None, *, next_appointment: bool = False) -> None:
         super().__init__(parent)
         self.rows: list[PatientSummary] = []
+        self.next_visits: dict[int, datetime] = {}
+        self.columns = COLUMNS + ((NEXT_APPOINTMENT,) if next_appointment else ())
 
-    def set_rows(self, rows: list[PatientSummary]) -> None:
+    def set_rows(
+        self, rows: list[PatientSummary], next_visits: dict[int, datetime] | None = None
+    ) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self.next_visits = dict(next_visits or {})
         self.endResetModel()
 
     def patient_at(self, row: int) -> PatientSummary:
@@ -27,11 +42,11 @@ class PatientSearchModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return self.columns[section]
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -39,6 +54,9 @@ class PatientSearchModel(QAbstractTableModel):
             return None
         p = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == len(COLUMNS):
+                when = self.next_visits.get(p.id)
+                return appointment_time(when) if when else ""
             return (
                 p.mrn,
                 p.display_name + ("" if p.active else " (inactive)") + (" †" if p.deceased else ""),

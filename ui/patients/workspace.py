@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,11 +23,13 @@ from PySide6.QtWidgets import (
 from emr.errors import UserError
 from emr.security.permissions import Permission
 from emr.services.context import Actor
-from emr.services.patients import get_patient, search_patients
+from emr.services.patients import PatientSummary, get_patient, search_patients
+from emr.services.scheduling import next_appointments
 from ui.patients.patient_form import PatientForm
 from ui.patients.search_model import PatientSearchModel
 
 SEARCH_DELAY_MS = 150
+log = logging.getLogger(__name__)
 
 
 class ResultsTable(QTableView):
@@ -57,7 +62,8 @@ class PatientsWorkspace(QWidget):
     def __init__(self, actor: Actor, parent=None) -> None:
         super().__init__(parent)
         self.actor = actor
-        self.model = PatientSearchModel(self)
+        self.shows_next_appointment = actor.can(Permission.SCHEDULE_READ)
+        self.model = PatientSearchModel(self, next_appointment=self.shows_next_appointment)
         self.table = ResultsTable()
         self.table.setObjectName("results")
         self.table.setModel(self.model)
@@ -119,11 +125,21 @@ class PatientsWorkspace(QWidget):
         except UserError as exc:
             self.count.setText(str(exc))
             return
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, self._next_appointments(rows))
         if query:
             self.count.setText(f"{len(rows)} patient{'s' if len(rows) != 1 else ''} found")
         else:
             self.count.setText("")
+
+    def _next_appointments(self, rows: list[PatientSummary]) -> dict[int, datetime]:
+        """The page's next appointments, in one query for all its patients."""
+        if not (rows and self.shows_next_appointment):
+            return {}
+        try:
+            return next_appointments(self.actor, [p.id for p in rows])
+        except UserError as exc:
+            log.warning("next appointments not shown: %s", type(exc).__name__)
+            return {}
 
     def search_pending(self) -> bool:
         """Typing has changed the query and the search for it has not run yet."""
