@@ -1,0 +1,334 @@
+"""The practice's letterhead for every printed document: the logo at the left, the practice's
+name, address, phone, fax and NPI beside it, the document's title at the right, and a footer
+with the print time and "Page X of Y". US Letter paper.
+
+Use it through `letterhead_document(...)`, which returns a document to `build(story)`; a
+document that lays out its own pages can call `draw_letterhead(canvas, doc, practice, title)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+
+from emr.localtime import now_local
+from emr.services.practice import PracticeRecord
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = LETTER
+MARGIN = 0.6 * inch
+PRACTICE_HEIGHT = 0.9 * inch
+HEADER_HEIGHT = PRACTICE_HEIGHT + 0.32 * inch
+FOOTER_HEIGHT = 0.4 * inch
+LOGO_MAX_WIDTH = 1.5 * inch
+LOGO_MAX_HEIGHT = 0.85 * inch
+INK = HexColor("#1a1a1a")
+MUTED = HexColor("#555555")
+RULE = HexColor("#8a8a8a")
+SHADE: Color = HexColor("#ececec")
+
+
+# --- fonts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentFonts:
+    regular: str
+    bold: str
+
+    @property
+    def unicode(self) -> bool:
+        """False when only Helvetica was found: accented names outside Latin-1 will not print."""
+        return self.regular != "Helvetica"
+
+
+def _font_candidates() -> list[tuple[Path, Path]]:
+    """(regular, bold) TrueType pairs with wide Unicode coverage (Vietnamese, Central
+    European …), in order of preference: shipped with the app, then the system's."""
+    frozen_base = getattr(sys, "_MEIPASS", None)
+    base = Path(frozen_base) if frozen_base else Path(__file__).resolve().parents[2]
+    windows_fonts = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
+    pairs = [
+        (base / "resources" / "fonts" / "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+        (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), "DejaVuSans-Bold.ttf"),
+        (Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"), "DejaVuSans-Bold.ttf"),
+        (Path("/usr/share/fonts/TTF/DejaVuSans.ttf"), "DejaVuSans-Bold.ttf"),
+        (windows_fonts / "arial.ttf", "arialbd.ttf"),
+        (windows_fonts / "segoeui.ttf", "segoeuib.ttf"),
+        (Path("/System/Library/Fonts/Supplemental/Arial.ttf"), "Arial Bold.ttf"),
+        (Path("/Library/Fonts/Arial Unicode.ttf"), "Arial Unicode.ttf"),
+    ]
+    return [(regular, regular.with_name(bold)) for regular, bold in pairs]
+
+
+@cache
+def document_fonts() -> DocumentFonts:
+    """Register the first TrueType font found (once) and return its names."""
+    for regular, bold in _font_candidates():
+        if not regular.is_file():
+            continue
+        try:
+            pdfmetrics.registerFont(TTFont("EMRSans", str(regular)))
+            bold_name = "EMRSans"
+            if bold.is_file():
+                pdfmetrics.registerFont(TTFont("EMRSans-Bold", str(bold)))
+                bold_name = "EMRSans-Bold"
+        except Exception:  # a broken font file: try the next one
+            log.warning("could not load the font %s", regular, exc_info=True)
+            continue
+        pdfmetrics.registerFontFamily(
+            "EMRSans", normal="EMRSans", bold=bold_name, italic="EMRSans", boldItalic=bold_name
+        )
+        return DocumentFonts("EMRSans", bold_name)
+    log.warning("no TrueType font found; printing with Helvetica (Latin-1 only)")
+    return DocumentFonts("Helvetica", "Helvetica-Bold")
+
+
+def paragraph_style(name: str, *, size: float = 9, bold: bool = False, **extra: Any):
+    """A paragraph style in the documents' font."""
+    fonts = document_fonts()
+    settings: dict[str, Any] = {
+        "fontName": fonts.bold if bold else fonts.regular,
+        "fontSize": size,
+        "leading": size * 1.22,
+        "textColor": INK,
+    }
+    return ParagraphStyle(name, **(settings | extra))
+
+
+# --- the letterhead -----------------------------------------------------------------------
+
+
+def _reach_lines(practice: PracticeRecord) -> list[str]:
+    pairs = (("Phone", practice.phone), ("Fax", practice.fax), ("NPI", practice.npi))
+    return [f"{label} {value}" for label, value in pairs if value]
+
+
+def _draw_logo(canvas: Canvas, logo: bytes, x: float, top: float) -> float:
+    """The logo scaled to fit its box, top-left at (x, top); returns the width used."""
+    try:
+        image = ImageReader(BytesIO(logo))
+        width, height = image.getSize()
+    except Exception:  # a damaged image must not stop the printing
+        log.warning("the practice's logo could not be read; printing without it", exc_info=True)
+        return 0
+    if width <= 0 or height <= 0:
+        return 0
+    scale = min(LOGO_MAX_WIDTH / width, LOGO_MAX_HEIGHT / height)
+    w, h = width * scale, height * scale
+    canvas.drawImage(image, x, top - h, w, h, mask="auto")
+    return w
+
+
+def _fit(text: str, font: str, size: float, width: float, smallest: float) -> float:
+    """The font size, at most `size`, at which `text` fits `width` (not below `smallest`)."""
+    needed = pdfmetrics.stringWidth(text, font, size)
+    return size if needed <= width else max(smallest, size * width / needed)
+
+
+def draw_letterhead(
+    canvas: Canvas, doc: Any, practice: PracticeRecord, title: str, subtitle: str = ""
+) -> None:
+    """Draw the letterhead at the top of the current page: the logo and the practice's name
+    and address at the left, phone, fax and NPI at the right, a rule, then the title (and
+    the subtitle at the right) on the line below it."""
+    fonts = document_fonts()
+    page_width, page_height = doc.pagesize if doc is not None else PAGE_SIZE
+    top = page_height - MARGIN
+    left, right = MARGIN, page_width - MARGIN
+    canvas.saveState()
+
+    logo_width = _draw_logo(canvas, practice.logo_png, left, top) if practice.logo_png else 0
+    text_x = left + logo_width + (0.15 * inch if logo_width else 0)
+
+    reach = _reach_lines(practice)
+    reach_width = max((pdfmetrics.stringWidth(r, fonts.regular, 8.5) for r in reach), default=0)
+    canvas.setFont(fonts.regular, 8.5)
+    canvas.setFillColor(MUTED)
+    y = top - 10
+    for line in reach:
+        canvas.drawRightString(right, y, line)
+        y -= 11
+
+    room = right - text_x - (reach_width + 0.25 * inch if reach else 0)
+    canvas.setFillColor(INK)
+    name_size = _fit(practice.name, fonts.bold, 14, room, 10)
+    canvas.setFont(fonts.bold, name_size)
+    y = top - name_size
+    for line in simpleSplit(practice.name, fonts.bold, name_size, room)[:2]:
+        canvas.drawString(text_x, y, line)
+        y -= name_size + 2
+    canvas.setFont(fonts.regular, 8.5)
+    canvas.setFillColor(MUTED)
+    for line in practice.address_lines:
+        canvas.drawString(text_x, y - 1, simpleSplit(line, fonts.regular, 8.5, room)[0])
+        y -= 11
+
+    rule_y = top - PRACTICE_HEIGHT
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.75)
+    canvas.line(left, rule_y, right, rule_y)
+
+    title_y = rule_y - 18
+    subtitle_width = pdfmetrics.stringWidth(subtitle, fonts.regular, 10)
+    subtitle_width = min(subtitle_width, (right - left) * 0.4)
+    title_room = right - left - (subtitle_width + 0.25 * inch if subtitle else 0)
+    title_size = _fit(title, fonts.bold, 13, title_room, 8)
+    canvas.setFillColor(INK)
+    canvas.setFont(fonts.bold, title_size)
+    canvas.drawString(left, title_y, title)
+    if subtitle:
+        canvas.setFont(fonts.regular, _fit(subtitle, fonts.regular, 10, subtitle_width + 1, 7))
+        canvas.drawRightString(right, title_y, subtitle)
+    canvas.restoreState()
+
+
+def draw_footer(canvas: Canvas, doc: Any, printed_at: datetime, note: str = "") -> None:
+    """The footer's left part (print time, note); "Page X of Y" is added when the document is
+    saved (see `NumberedCanvas`)."""
+    fonts = document_fonts()
+    page_width = (doc.pagesize if doc is not None else PAGE_SIZE)[0]
+    canvas.saveState()
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    canvas.line(MARGIN, MARGIN + FOOTER_HEIGHT - 8, page_width - MARGIN, MARGIN + FOOTER_HEIGHT - 8)
+    canvas.setFont(fonts.regular, 7.5)
+    canvas.setFillColor(MUTED)
+    text = f"Printed {printed_at:%m/%d/%Y %H:%M}"
+    if note:
+        text += f"  ·  {note}"
+    canvas.drawString(MARGIN, MARGIN + FOOTER_HEIGHT - 20, text)
+    canvas.restoreState()
+
+
+class NumberedCanvas(Canvas):
+    """A canvas that knows the page count when it is saved, for "Page X of Y"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._page_states: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._page_states.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._page_states)
+        for number, state in enumerate(self._page_states, start=1):
+            self.__dict__.update(state)
+            self._draw_page_number(number, total)
+            super().showPage()
+        super().save()
+
+    def _draw_page_number(self, number: int, total: int) -> None:
+        fonts = document_fonts()
+        self.saveState()
+        self.setFont(fonts.regular, 7.5)
+        self.setFillColor(MUTED)
+        self.drawRightString(
+            self._pagesize[0] - MARGIN, MARGIN + FOOTER_HEIGHT - 20, f"Page {number} of {total}"
+        )
+        self.restoreState()
+
+
+class PageSubtitle(Flowable):
+    """Invisible: sets the subtitle under the title in the letterhead from this page on
+    (e.g. the provider of a day sheet's section), so continued pages still say whose it is."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.width = self.height = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._doctemplate.subtitle = self.text  # type: ignore[attr-defined]
+
+
+class LetterheadDocument(BaseDocTemplate):
+    """A US Letter document with the practice's letterhead and a numbered footer on each page."""
+
+    def __init__(
+        self,
+        target: str | Path | BinaryIO,
+        practice: PracticeRecord,
+        title: str,
+        *,
+        printed_at: datetime | None = None,
+        footer_note: str = "",
+        author: str = "",
+    ) -> None:
+        super().__init__(
+            str(target) if isinstance(target, Path) else target,
+            pagesize=PAGE_SIZE,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN + HEADER_HEIGHT + 0.15 * inch,
+            bottomMargin=MARGIN + FOOTER_HEIGHT,
+            title=title,
+            author=author or practice.name,
+            creator="small-practice EMR",
+        )
+        self.practice = practice
+        self.document_title = title
+        self.subtitle = ""
+        self.printed_at = printed_at or now_local()
+        self.footer_note = footer_note
+        frame = Frame(
+            self.leftMargin,
+            self.bottomMargin,
+            self.width,
+            self.height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        # Drawn when the page ends, so that a PageSubtitle on the page has taken effect.
+        self.addPageTemplates(
+            [PageTemplate(id="letterhead", frames=[frame], onPageEnd=self._decorate)]
+        )
+
+    def _decorate(self, canvas: Canvas, doc: Any) -> None:
+        draw_letterhead(canvas, doc, self.practice, self.document_title, self.subtitle)
+        draw_footer(canvas, doc, self.printed_at, self.footer_note)
+
+    def build(self, flowables: Sequence[Flowable], **kwargs: Any) -> None:  # type: ignore[override]
+        kwargs.setdefault("canvasmaker", NumberedCanvas)
+        super().build(list(flowables), **kwargs)
+
+
+def letterhead_document(
+    target: str | Path | BinaryIO,
+    practice: PracticeRecord,
+    title: str,
+    *,
+    printed_at: datetime | None = None,
+    footer_note: str = "",
+) -> LetterheadDocument:
+    """A document on the letterhead; fill it with `doc.build(story)`."""
+    return LetterheadDocument(
+        target, practice, title, printed_at=printed_at, footer_note=footer_note
+    )
