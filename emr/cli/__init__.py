@@ -23,6 +23,7 @@ AREAS = [
     "emr.cli.audit",
     "emr.cli.keys",
     "emr.cli.backup",
+    "emr.cli.printing",
 ]
 
 EXIT_OK = 0
