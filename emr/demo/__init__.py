@@ -17,6 +17,7 @@ from emr.services.context import Actor
 
 DEMO_AREAS: list[str] = [
     "emr.demo.patients",
+    "emr.demo.scheduling",
 ]
 
 
@@ -27,12 +28,16 @@ def generate(
     seed: int = 1,
     progress: Progress | None = None,
     today: date | None = None,
+    appointments: int | None = None,
 ) -> dict[str, int]:
-    """Fill the database with `patients` synthetic patients and each area's data around them."""
-    if patients < 0:
-        from emr.errors import ValidationError
+    """Fill the database with `patients` synthetic patients and each area's data around them.
+    `appointments`: about how many appointments (None: six months around today)."""
+    from emr.errors import ValidationError
 
+    if patients < 0:
         raise ValidationError({"patients": "The number of patients cannot be negative."})
+    if appointments is not None and appointments < 0:
+        raise ValidationError({"appointments": "The number of appointments cannot be negative."})
     ctx = DemoContext(
         db=db,
         rng=random.Random(seed),
@@ -41,6 +46,7 @@ def generate(
         today=today or date.today(),
         operator=Actor.operator(db, "demo"),
         progress=progress,
+        appointments=appointments,
     )
     counts: dict[str, int] = {}
     for name in DEMO_AREAS:

@@ -23,6 +23,8 @@ class DemoContext:
     today: date
     operator: Actor
     progress: Progress | None = None
+    # How many appointments to make (None: the natural six months around today).
+    appointments: int | None = None
     # What areas produced, for the areas after them (e.g. "patient_ids": list[int]).
     produced: dict[str, object] = field(default_factory=dict)
 
