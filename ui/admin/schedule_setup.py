@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from PySide6.QtCore import Qt, QTime, Signal
+from PySide6.QtCore import QTime, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -465,7 +465,6 @@ class ScheduleSetupPanel(QWidget):
 
     def _open_type_dialog(self, kind: AppointmentTypeRecord | None) -> AppointmentTypeDialog:
         dialog = AppointmentTypeDialog(self.actor, self.providers, kind, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: self.reload_types(dialog.saved_record.id if dialog.saved_record else None)
         )
