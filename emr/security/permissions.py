@@ -40,8 +40,7 @@ _FRONT_DESK = {
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.FRONT_DESK: frozenset(_FRONT_DESK | {Permission.EMERGENCY_ACCESS}),
     Role.NURSE: frozenset(
-        _FRONT_DESK
-        | {Permission.CHART_READ, Permission.CHART_WRITE, Permission.EMERGENCY_ACCESS}
+        _FRONT_DESK | {Permission.CHART_READ, Permission.CHART_WRITE, Permission.EMERGENCY_ACCESS}
     ),
     Role.PHYSICIAN: frozenset(
         _FRONT_DESK

@@ -40,7 +40,9 @@ def check_database(db: Database) -> DatabaseReport:
         if db.is_sqlite:
             rows = s.execute(text("PRAGMA integrity_check")).scalars().all()
             fk = s.execute(text("PRAGMA foreign_key_check")).all()
-            integrity = "ok" if rows == ["ok"] and not fk else "; ".join(rows + [str(r) for r in fk])
+            integrity = (
+                "ok" if rows == ["ok"] and not fk else "; ".join(rows + [str(r) for r in fk])
+            )
         else:
             s.execute(text("SELECT 1"))
             integrity = "ok"

@@ -86,7 +86,9 @@ def _validate(username: str, full_name: str, role: str, npi: str | None, dea: st
     if npi and not npi_is_valid(npi):
         errors["npi"] = "An NPI is 10 digits with a valid check digit."
     if dea and not dea_is_valid(dea):
-        errors["dea_number"] = "A DEA number is two letters and seven digits with a valid check digit."
+        errors["dea_number"] = (
+            "A DEA number is two letters and seven digits with a valid check digit."
+        )
     if errors:
         raise ValidationError(errors)
 
