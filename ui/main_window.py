@@ -8,11 +8,14 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
+from emr.errors import UserError
 from emr.security.permissions import ROLE_LABELS, Permission, Role
 from emr.services.auth import logout
 from emr.services.context import Actor
+from emr.services.practice import idle_lock_minutes
 from ui.lock import IdleWatcher, LockScreen
 from ui.patients.workspace import PatientsWorkspace
+from ui.schedule.workspace import ScheduleWorkspace
 from ui.style import UNENCRYPTED_STYLE
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,10 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("workspaces")
+        self.schedule: ScheduleWorkspace | None = None
+        if actor.can(Permission.SCHEDULE_READ):
+            self.schedule = ScheduleWorkspace(actor)
+            self.tabs.addTab(self.schedule, "&Schedule")
         self.patients: PatientsWorkspace | None = None
         if actor.can(Permission.PATIENT_READ):
             self.patients = PatientsWorkspace(actor)
@@ -44,7 +51,10 @@ class MainWindow(QMainWindow):
         self.lock_screen = LockScreen(actor, self)
         self.lock_screen.unlocked.connect(self._unlocked)
         self.lock_screen.other_user.connect(self._switch_user)
-        minutes = actor.db.settings.idle_lock_minutes
+        try:
+            minutes = idle_lock_minutes(actor)
+        except UserError:
+            minutes = actor.db.settings.idle_lock_minutes
         self.idle = IdleWatcher(idle_lock_ms or minutes * 60_000, self)
         self.idle.idle.connect(self.lock)
 
@@ -146,6 +156,9 @@ class MainWindow(QMainWindow):
     def smoke_test(self) -> list[str]:
         """Open each workspace with real data once (for `emr --smoke`); names what was opened."""
         opened = []
+        if self.schedule is not None:
+            self.tabs.setCurrentWidget(self.schedule)
+            opened.append(self.schedule.smoke_test())
         if self.patients is not None:
             self.tabs.setCurrentWidget(self.patients)
             for query in ("a", "e", "o", "1"):
