@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from sqlalchemy import event
 
 from emr.services.patients import get_patient
+from emr.services.scheduling import cancel_appointment
 from tests.ui.conftest import show_active
+from tests.ui.test_patient_page import at, book, doctor_with_hours
 from ui.main_window import MainWindow
+from ui.patients.search_model import NEXT_APPOINTMENT, PatientSearchModel, appointment_time
 
 
 def _window(qtbot, actor) -> MainWindow:
@@ -108,3 +112,49 @@ def test_unencrypted_database_is_marked_red(qtbot, emr_home, monkeypatch):
         window.close_without_asking()
     finally:
         db.dispose()
+
+
+def test_search_shows_each_patients_next_appointment(qtbot, front_desk, patients, operator):
+    doc_id, type_id = doctor_with_hours(operator)
+    anna, sean = patients[0].id, patients[1].id
+    book(operator, anna, doc_id, type_id, at(-3, 9))  # past: not "next"
+    book(operator, anna, doc_id, type_id, at(2, 10, 15))
+    book(operator, anna, doc_id, type_id, at(9, 8))
+    cancelled = book(operator, anna, doc_id, type_id, at(1, 9))  # sooner, but cancelled
+    cancel_appointment(operator, cancelled.id, cancelled.version, "Moved away for a week")
+    book(operator, sean, doc_id, type_id, at(5, 16, 40))
+
+    statements: list[str] = []
+    engine = front_desk.db.engine
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    window = _window(qtbot, front_desk)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        model = _search(qtbot, window, "s")  # O'Brien, Sean and Smith, John
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert model.headerData(5, Qt.Orientation.Horizontal) == "Next appointment"
+    by_name = {model.index(r, 1).data(): model.index(r, 5).data() for r in range(model.rowCount())}
+    assert by_name == {"O'Brien, Sean": appointment_time(at(5, 16, 40)), "Smith, John": ""}
+    assert appointment_time(at(5, 16, 40)).endswith(" 16:40")
+    # One query for the page of results, not one per patient.
+    assert sum("FROM appointments" in s for s in statements) == 1
+
+    model = _search(qtbot, window, "muller")
+    assert model.index(0, 5).data() == appointment_time(at(2, 10, 15))
+
+
+def test_without_schedule_access_there_is_no_next_appointment_column(qtbot, patients):
+    model = PatientSearchModel()
+    model.set_rows([p.summary() for p in patients])
+    assert model.columnCount() == 5
+    assert NEXT_APPOINTMENT not in [
+        model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())
+    ]
+    with_column = PatientSearchModel(next_appointment=True)
+    with_column.set_rows([patients[0].summary()], {patients[0].id: at(1, 9, 5)})
+    assert with_column.index(0, 5).data() == appointment_time(at(1, 9, 5))

@@ -128,7 +128,7 @@ class PatientForm(QWidget):
         self.editors: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         self._loaded: PatientInput | None = None
-        self._photo_folder = str(Path.home())
+        self.photo_dialog: QFileDialog | None = None
 
         self.title = QLabel()
         self.title.setObjectName("formTitle")
@@ -179,8 +179,9 @@ class PatientForm(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.appointments_box)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([620, 540])  # room for the visits' status and cancel reason
         self.splitter.setChildrenCollapsible(False)
 
         self.save_button = QPushButton("&Save")
@@ -441,12 +442,13 @@ class PatientForm(QWidget):
     # --- photo --------------------------------------------------------------------------------
 
     def choose_photo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the patient's photo", self._photo_folder, FILE_FILTER
-        )
-        if path:
-            self._photo_folder = str(Path(path).parent)
-            self.load_photo(path)
+        if self.photo_dialog is None:
+            self.photo_dialog = QFileDialog(
+                self, "Choose the patient's photo", str(Path.home()), FILE_FILTER
+            )
+            self.photo_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+            self.photo_dialog.fileSelected.connect(self.load_photo)
+        self.photo_dialog.open()  # window-modal: the answer arrives through fileSelected
 
     def load_photo(self, path: str | Path) -> bool:
         """Make the picture in this file the patient's photo; False (and why) if it cannot be."""

@@ -138,6 +138,7 @@ class PatientBanner(QFrame):
         if not record.active:
             markers.append("INACTIVE")
         self.status.setText(" · ".join(markers))
+        self.status.setToolTip("" if record.active else f"Inactive: {record.deactivation_reason}")
         self.status.setVisible(bool(markers))
         self._show_photo(photo, record)
 
