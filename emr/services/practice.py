@@ -3,7 +3,7 @@ settings an administrator keeps in the database for every workstation (idle lock
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from emr.errors import ConflictError, ValidationError
@@ -124,8 +124,8 @@ def update_practice(actor: Actor, expected_version: int, data: PracticeInput) ->
             profile = PracticeProfile(id=1)
             s.add(profile)
         changed = [n for n in _INPUT_FIELDS if getattr(current, n) != getattr(data, n)]
-        for name, value in asdict(data).items():
-            setattr(profile, name, value)
+        for name in _INPUT_FIELDS:  # a PracticeRecord given as input must not set the version
+            setattr(profile, name, getattr(data, name))
         s.flush()
         audit.record(
             s,
