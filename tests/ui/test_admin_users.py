@@ -3,11 +3,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
+from sqlalchemy import text
 
 from emr.errors import AuthenticationFailed
 from emr.services.auth import login
 from emr.services.users import list_users
 from tests.ui.conftest import answer_message_box
+from ui.admin.audit_panel import AuditPanel
 from ui.admin.users_panel import UsersPanel
 
 
@@ -122,3 +124,46 @@ def test_disable_and_reset_password(qtbot, db, users, operator):
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert login(db, "doc", "brand new password").username == "doc"
     assert "doc" in panel.status.text()
+
+
+def test_audit_panel_shows_filters_and_verifies(qtbot, db, users, patients):
+    panel = AuditPanel(login(db, "boss", users["boss"]))
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow, timeout=3000)
+    assert panel.model.rowCount() == 0  # the trail is read when asked for
+    panel.ensure_loaded()
+    everything = panel.model.rowCount()
+    assert everything > 0
+    assert panel.model.record_at(0).action == "login"  # newest first: boss logging in
+    assert "events, newest first" in panel.message.text()
+
+    anna = patients[0]
+    panel.patient_mrn.setFocus()
+    qtbot.keyClicks(panel.patient_mrn, anna.mrn)
+    qtbot.keyClick(panel.patient_mrn, Qt.Key.Key_Return)
+    assert 0 < panel.model.rowCount() < everything
+    assert {e.patient_mrn for e in panel.model.rows} == {anna.mrn}
+    assert panel.model.data(panel.model.index(0, 4)) == anna.mrn
+
+    panel.patient_mrn.clear()
+    qtbot.keyClicks(panel.username, "boss")
+    qtbot.mouseClick(panel.show_button, Qt.MouseButton.LeftButton)
+    assert panel.model.rowCount() > 0 and {e.username for e in panel.model.rows} == {"boss"}
+
+    panel.username.clear()
+    qtbot.keyClicks(panel.patient_mrn, "NO-SUCH-MRN")
+    qtbot.keyClick(panel.patient_mrn, Qt.Key.Key_Return)
+    assert panel.model.rowCount() == 0 and "no patient" in panel.message.text()
+
+    qtbot.mouseClick(panel.verify_button, Qt.MouseButton.LeftButton)
+    assert panel.last_report.ok and panel.chain_result.text().startswith("Audit chain OK")
+
+    with db.write() as s:  # someone edits the trail behind the application's back
+        s.execute(text("UPDATE audit_events SET detail = 'nothing to see' WHERE id = 2"))
+    qtbot.mouseClick(panel.verify_button, Qt.MouseButton.LeftButton)
+    assert not panel.last_report.ok
+    assert (
+        "BROKEN" in panel.chain_result.text() and "event 2 was altered" in panel.chain_result.text()
+    )
