@@ -47,10 +47,10 @@ def workspace(qtbot, front_desk, clinic):
     return ws
 
 
-def book(actor, clinic, patient, start, minutes=15, **extra):
+def book(actor, clinic, patient, start, minutes=15, reason=""):
     doc, kind = clinic
     return book_appointment(
-        actor, AppointmentInput(patient.id, doc.id, kind.id, start, minutes), **extra
+        actor, AppointmentInput(patient.id, doc.id, kind.id, start, minutes, reason=reason)
     )
 
 
@@ -239,3 +239,26 @@ def test_an_administrator_sees_but_cannot_book(qtbot, db, users, clinic, patient
     assert ws.selected is not None and not ws.status_buttons["arrived"].isEnabled()
     ws.book_at(0, 0)
     assert ws.dialog is None and "may look" in ws.message.text()
+
+
+def test_save_and_print_the_day_sheet(qtbot, workspace, front_desk, patients, clinic, tmp_path):
+    from pypdf import PdfReader
+    from PySide6.QtPrintSupport import QPrinter
+
+    from ui.schedule.day_sheet_actions import print_day_sheet, save_day_sheet
+
+    ws = workspace
+    book(front_desk, clinic, patients[2], at(9), reason="Blood pressure check")
+    saved = tmp_path / "sheet.pdf"
+    save_day_sheet(ws, DAY, None, saved)
+    qtbot.waitUntil(lambda: "saved" in ws.message.text(), timeout=10_000)
+    text = "".join(page.extract_text() for page in PdfReader(saved).pages)
+    assert "Nguyễn, Thị Lan" in text and "Blood pressure check" in text
+    assert "06/15/1975" in text
+
+    printer = QPrinter()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    print_day_sheet(ws, DAY, clinic[0].id, printer)
+    qtbot.waitUntil(lambda: "printed" in ws.message.text(), timeout=10_000)
+    assert len(PdfReader(tmp_path / "printed.pdf").pages) == 1
