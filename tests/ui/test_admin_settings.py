@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog
 from emr.services.auth import login
 from emr.services.practice import get_practice
 from ui.admin.settings_dialog import SettingsDialog
+from ui.admin.workspace import AdminWorkspace
 
 
 def _admin(db, users):
@@ -130,3 +131,36 @@ def test_idle_lock_and_backup_folder(qtbot, db, users, tmp_path):
     qtbot.keyClick(again.editors["name"], Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     saved = get_practice(admin)
     assert (saved.idle_lock_minutes, saved.backup_dir) == (None, None)
+
+
+def test_admin_workspace_summary_tabs_and_smoke(qtbot, db, users, tmp_path):
+    admin = _admin(db, users)
+    workspace = AdminWorkspace(admin)
+    qtbot.addWidget(workspace)
+    workspace.show()
+    workspace.activateWindow()
+    qtbot.waitUntil(workspace.isActiveWindow, timeout=3000)
+    assert "not filled in yet" in workspace.practice.summary.text()
+    assert "this computer's setting (10 minutes)" in workspace.practice.summary.text()
+
+    qtbot.mouseClick(workspace.practice.edit_button, Qt.MouseButton.LeftButton)
+    dialog = workspace.practice.dialog
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    qtbot.keyClicks(dialog.editors["name"], "Lakeside <Family> Practice")
+    dialog.load_logo(_png(tmp_path / "logo.png"))
+    qtbot.keyClick(dialog.editors["name"], Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "Lakeside &lt;Family&gt; Practice" in workspace.practice.summary.text()
+    assert not workspace.practice.logo.pixmap().isNull()
+
+    tabs = workspace.tabs
+    assert tabs.tabText(3) == "Audit trail" and workspace.audit.model.rowCount() == 0
+    workspace.show_panel(workspace.audit)
+    assert workspace.audit.model.rowCount() > 0  # read when first shown
+    workspace.show_panel(workspace.schedule)
+    assert [p.username for p in workspace.schedule.providers] == ["doc"]
+    workspace.show_panel(workspace.users)
+    assert workspace.users.model.rowCount() == 3
+
+    described = workspace.smoke_test()
+    assert described.startswith("Admin (practice: Lakeside <Family> Practice; providers: 1;")
+    assert "users: 3;" in described and described.endswith("audit chain OK)")
