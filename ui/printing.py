@@ -16,7 +16,7 @@ from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from emr.errors import UserError
-from emr.printing.day_sheet import write_atomically
+from emr.printing import write_atomically
 
 log = logging.getLogger(__name__)
 

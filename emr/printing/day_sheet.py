@@ -3,9 +3,7 @@ and the rooms. Cancelled appointments are left out; each provider starts a new p
 
 from __future__ import annotations
 
-import os
 import re
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
@@ -15,7 +13,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from emr.errors import UserError
+from emr.printing import write_atomically
 from emr.printing.letterhead import (
     MUTED,
     RULE,
@@ -173,20 +171,3 @@ def _type_label(a: AppointmentRecord) -> str:
     if not document_fonts().unicode or not _COLOUR.match(a.colour):
         return name
     return f'<font color="{a.colour}">\u25a0</font>&nbsp;{name}'
-
-
-def write_atomically(out: Path, data: bytes) -> None:
-    """Write `data` to `out` through a temporary file beside it, so a reader never sees half a
-    file and a failed write leaves any earlier file as it was."""
-    out = Path(out)
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, out)
-    except OSError as exc:
-        with suppress(OSError):
-            temporary.unlink(missing_ok=True)
-        raise UserError(f"Cannot write {out}: {exc.strerror or exc}.") from None

@@ -174,12 +174,16 @@ def draw_letterhead(
     name_size = _fit(practice.name, fonts.bold, 14, room, 10)
     canvas.setFont(fonts.bold, name_size)
     y = top - name_size
-    for line in simpleSplit(practice.name, fonts.bold, name_size, room)[:2]:
+    name_lines = simpleSplit(practice.name, fonts.bold, name_size, room)[:2]
+    for line in name_lines:
         canvas.drawString(text_x, y, line)
         y -= name_size + 2
+    address = practice.address_lines
+    if len(name_lines) > 1 and len(address) > 2:  # keep clear of the rule
+        address = [", ".join(address[:-1]), address[-1]]
     canvas.setFont(fonts.regular, 8.5)
     canvas.setFillColor(MUTED)
-    for line in practice.address_lines:
+    for line in address:
         canvas.drawString(text_x, y - 1, simpleSplit(line, fonts.regular, 8.5, room)[0])
         y -= 11
 
