@@ -13,6 +13,7 @@ from emr.security.permissions import ROLE_LABELS, Permission, Role
 from emr.services.auth import logout
 from emr.services.context import Actor
 from emr.services.practice import idle_lock_minutes
+from ui.admin.workspace import AdminWorkspace
 from ui.lock import IdleWatcher, LockScreen
 from ui.patients.workspace import PatientsWorkspace
 from ui.schedule.workspace import ScheduleWorkspace
@@ -41,6 +42,10 @@ class MainWindow(QMainWindow):
         if actor.can(Permission.PATIENT_READ):
             self.patients = PatientsWorkspace(actor)
             self.tabs.addTab(self.patients, "&Patients")
+        self.admin: AdminWorkspace | None = None
+        if actor.can(Permission.SETTINGS_MANAGE):
+            self.admin = AdminWorkspace(actor)
+            self.tabs.addTab(self.admin, "&Admin")
         self.setCentralWidget(self.tabs)
 
         self._build_menu()
@@ -172,4 +177,7 @@ class MainWindow(QMainWindow):
                 self.patients.show_search()
             else:
                 opened.append("Patients (no patients in the database)")
+        if self.admin is not None:
+            self.tabs.setCurrentWidget(self.admin)
+            opened.append(self.admin.smoke_test())
         return opened

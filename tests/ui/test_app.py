@@ -33,6 +33,11 @@ def test_smoke_opens_the_workspaces_with_real_data(db, users, settings):
     ok = _emr("--smoke", EMR_USER="fran", EMR_PASSWORD=users["fran"], **env)
     assert ok.returncode == 0, ok.stderr
     assert "OK as fran (front_desk)" in ok.stdout and "MRN" in ok.stdout
+    assert "Schedule (" in ok.stdout and "Admin (" not in ok.stdout
+
+    admin = _emr("--smoke", EMR_USER="boss", EMR_PASSWORD=users["boss"], **env)
+    assert admin.returncode == 0, admin.stderr
+    assert "Admin (" in admin.stdout and "audit chain OK" in admin.stdout
 
     wrong = _emr("--smoke", EMR_USER="fran", EMR_PASSWORD="not the password", **env)
     assert wrong.returncode == 1 and "not right" in wrong.stderr

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtPrintSupport import QPrinter
 
 from emr.errors import UserError
-from emr.printing.day_sheet import day_sheet_pdf, write_atomically
+from emr.printing import write_atomically
+from emr.printing.day_sheet import day_sheet_pdf
 from ui.workers import run_in_background
 
 if TYPE_CHECKING:
@@ -75,8 +76,8 @@ def save_day_sheet(
         else:
             try:
                 write_atomically(path, pdf)
-            except OSError as exc:
-                ws.show_error(f"The day sheet could not be saved to {path}: {exc.strerror}.")
+            except UserError as exc:
+                ws.show_error(str(exc))
                 return
             saved = path
         if saved is not None:
