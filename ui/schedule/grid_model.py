@@ -187,7 +187,7 @@ class ScheduleGridModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return "\n".join(_line(a) for a in block.appointments)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(first.colour).lighter(160))
+            return QBrush(pastel(first.colour))
         if role == STATUS_ROLE:
             return first.status
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -197,6 +197,13 @@ class ScheduleGridModel(QAbstractTableModel):
     def _working(self, row: int, column: int) -> bool:
         lane, start = self.slot_start(row, column)
         return within_hours(start, start + timedelta(minutes=self.slot_minutes), lane.hours)
+
+
+def pastel(colour: str, strength: float = 0.35) -> QColor:
+    """The type's colour mixed with white: readable black text on it, the status strip stands out."""
+    c = QColor(colour)
+    mix = lambda v: round(255 - (255 - v) * strength)  # noqa: E731
+    return QColor(mix(c.red()), mix(c.green()), mix(c.blue()))
 
 
 def _line(a: AppointmentRecord) -> str:

@@ -41,16 +41,23 @@ class BlockDelegate(QStyledItemDelegate):
             painter.drawRect(rect.adjusted(1, 1, -2, -2))
         if text:
             painter.setPen(QColor("#212121"))
-            inner = rect.adjusted(STRIP_WIDTH + 4, 1, -4, -1)
-            painter.drawText(
-                inner,
-                int(
-                    Qt.AlignmentFlag.AlignLeft
-                    | Qt.AlignmentFlag.AlignTop
-                    | Qt.TextFlag.TextWordWrap
-                ),
-                text,
-            )
+            inner = rect.adjusted(STRIP_WIDTH + 4, 2, -4, -1)
+            metrics = painter.fontMetrics()
+            fits = max(1, inner.height() // metrics.lineSpacing())
+            lines = text.split("\n")
+            if fits >= 2 * len(lines):  # room for the reason on a line of its own
+                lines = [part for line in lines for part in line.split(" — ", 1)]
+            shown = lines[:fits]
+            if len(lines) > fits:  # a double booking in a short block: say how many more
+                shown[-1] = f"{shown[-1]} (+{len(lines) - fits} more)"
+            y = inner.top() + metrics.ascent()
+            for line in shown:
+                painter.drawText(
+                    inner.left(),
+                    y,
+                    metrics.elidedText(line, Qt.TextElideMode.ElideRight, inner.width()),
+                )
+                y += metrics.lineSpacing()
         painter.restore()
 
 
