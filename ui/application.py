@@ -66,11 +66,13 @@ def _interactive(app: QApplication, db: Database) -> int:
 
     def automatic_backup() -> None:
         from emr.services.backups import run_automatic_backup
+        from emr.services.context import Actor
+        from emr.services.practice import backup_dir
 
         settings = db.settings
         run_automatic_backup(
             db,
-            settings.backup_dir,
+            backup_dir(Actor.operator(db, "automatic backup")),  # the practice's, else this PC's
             keep_daily=settings.backups_keep_daily,
             keep_monthly=settings.backups_keep_monthly,
         )
