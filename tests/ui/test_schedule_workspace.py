@@ -251,10 +251,12 @@ def test_save_and_print_the_day_sheet(qtbot, workspace, front_desk, patients, cl
     book(front_desk, clinic, patients[2], at(9), reason="Blood pressure check")
     saved = tmp_path / "sheet.pdf"
     save_day_sheet(ws, DAY, None, saved)
+    assert not ws.busy.isHidden() and not ws.pdf_button.isEnabled()  # made in the background
     qtbot.waitUntil(lambda: "saved" in ws.message.text(), timeout=10_000)
     text = "".join(page.extract_text() for page in PdfReader(saved).pages)
     assert "Nguyễn, Thị Lan" in text and "Blood pressure check" in text
     assert "06/15/1975" in text
+    assert ws.busy.isHidden() and ws.pdf_button.isEnabled()
 
     printer = QPrinter()
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)

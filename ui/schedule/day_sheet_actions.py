@@ -25,6 +25,7 @@ def make_pdf(
     ws.show_message(f"Preparing the day sheet for {day:%m/%d/%Y}…")
     ws.print_button.setEnabled(False)
     ws.pdf_button.setEnabled(False)
+    ws.busy.show()
 
     def done(pdf: bytes) -> None:
         _ready(ws)
@@ -43,6 +44,7 @@ def make_pdf(
 
 
 def _ready(ws: ScheduleWorkspace) -> None:
+    ws.busy.hide()
     ws.print_button.setEnabled(True)
     ws.pdf_button.setEnabled(True)
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -67,6 +68,11 @@ class ScheduleWorkspace(QWidget):
         self.message = QLabel()
         self.message.setObjectName("scheduleMessage")
         self.message.setWordWrap(True)
+        self.busy = QProgressBar()  # shown while a day sheet is being made off the UI thread
+        self.busy.setObjectName("scheduleBusy")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
 
         self.model = ScheduleGridModel(self)
         self.grid = ScheduleGridView()
@@ -87,7 +93,10 @@ class ScheduleWorkspace(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(self.toolbar)
         layout.addWidget(splitter, 1)
-        layout.addWidget(self.message)
+        status = QHBoxLayout()
+        status.addWidget(self.message, 1)
+        status.addWidget(self.busy)
+        layout.addLayout(status)
         layout.addLayout(self.legend)
 
         self._shortcut("Ctrl+B", self.book_here)
