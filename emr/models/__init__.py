@@ -2,6 +2,24 @@
 
 from emr.models.audit import AuditChainHead, AuditEvent
 from emr.models.base import Base, Tracked
+from emr.models.chart import (
+    Addendum,
+    AmendmentRequest,
+    Encounter,
+    Note,
+    NoteTemplate,
+    QuickPhrase,
+)
+from emr.models.clinical import (
+    Allergy,
+    AllergyStatus,
+    HistoryEntry,
+    Immunization,
+    Medication,
+    Problem,
+)
+from emr.models.documents import Document, DocumentContent
+from emr.models.observations import LabPanel, Observation
 from emr.models.patients import Patient, PatientNameKey, PatientPhoneKey, PatientPhoto
 from emr.models.practice import PracticeProfile
 from emr.models.scheduling import Appointment, AppointmentSeries, AppointmentType, WorkingHours
@@ -9,18 +27,34 @@ from emr.models.security import EmergencyAccess
 from emr.models.users import User
 
 __all__ = [
+    "Addendum",
+    "Allergy",
+    "AllergyStatus",
+    "AmendmentRequest",
     "Appointment",
     "AppointmentSeries",
     "AppointmentType",
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "Document",
+    "DocumentContent",
     "EmergencyAccess",
+    "Encounter",
+    "HistoryEntry",
+    "Immunization",
+    "LabPanel",
+    "Medication",
+    "Note",
+    "NoteTemplate",
+    "Observation",
     "Patient",
     "PatientNameKey",
     "PatientPhoneKey",
     "PatientPhoto",
     "PracticeProfile",
+    "Problem",
+    "QuickPhrase",
     "Tracked",
     "User",
     "WorkingHours",

@@ -1,0 +1,32 @@
+"""The contract of a chart pane: one tab of the chart window for one patient."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QWidget
+
+from emr.services.context import Actor
+from ui.style import ERROR_STYLE
+
+
+class ChartPane(QWidget):
+    """A tab of the chart. `reload()` reads its data again; it emits `changed` after it saved
+    something, so that the chart's header and timeline read theirs again."""
+
+    title = "Pane"
+    changed = Signal()
+
+    def __init__(self, actor: Actor, patient_id: int, parent=None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.patient_id = patient_id
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def error_label() -> QLabel:
+        label = QLabel()
+        label.setStyleSheet(ERROR_STYLE)
+        label.setWordWrap(True)
+        return label
