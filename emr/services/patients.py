@@ -207,8 +207,12 @@ class PatientRecord:
 _RECORD_FIELDS = tuple(f.name for f in fields(PatientRecord))
 
 
-def _record(p: Patient) -> PatientRecord:
+def patient_record(p: Patient) -> PatientRecord:
+    """The record of a patient row read in the caller's transaction (for other services)."""
     return PatientRecord(**{name: getattr(p, name) for name in _RECORD_FIELDS})
+
+
+_record = patient_record
 
 
 # --- validation ---------------------------------------------------------------------------

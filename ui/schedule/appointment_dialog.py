@@ -44,10 +44,9 @@ from emr.services.scheduling import (
     book_series,
     edit_appointment,
 )
-from ui.schedule.patient_picker import PatientPicker
 from ui.style import ERROR_STYLE
-
-WARNING_STYLE = "background: #fff3cd; color: #6d4c00; padding: 6px; border: 1px solid #e0b000;"
+from ui.widgets.patient_picker import PatientPicker
+from ui.widgets.reason_dialog import WARNING_STYLE
 
 
 def qdate(d: date) -> QDate:

@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QVBoxLayout,
 )
 
@@ -21,38 +19,9 @@ from emr.errors import UserError
 from emr.services.context import Actor
 from emr.services.schedule_setup import ProviderRecord, list_appointment_types
 from emr.services.scheduling import AppointmentRecord, find_next_free_slot
-from ui.schedule.appointment_dialog import WARNING_STYLE, qdate
+from ui.schedule.appointment_dialog import qdate
 from ui.style import ERROR_STYLE
-
-
-class ReasonDialog(QDialog):
-    """Asks for a reason that is kept; OK stays disabled until one is typed."""
-
-    def __init__(self, title: str, text: str, ok_text: str, *, series: bool = False, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setObjectName("reasonDialog")
-        self.message = message = QLabel(text)
-        message.setWordWrap(True)
-        message.setStyleSheet(WARNING_STYLE if "warning" in title.lower() else "")
-        self.reason = QLineEdit()
-        self.reason.setObjectName("reason")
-        self.reason.setPlaceholderText("Reason (kept with the appointment)")
-        self.whole_series = QCheckBox("Also the later visits of this series")
-        self.whole_series.setVisible(series)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(ok_text)
-        self.ok.setEnabled(False)
-        self.reason.textChanged.connect(lambda t: self.ok.setEnabled(bool(t.strip())))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        for widget in (message, self.reason, self.whole_series, self.buttons):
-            layout.addWidget(widget)
-        self.reason.setFocus()
+from ui.widgets.reason_dialog import ReasonDialog
 
 
 def cancel_dialog(appointment: AppointmentRecord, parent=None) -> ReasonDialog:
@@ -67,7 +36,9 @@ def cancel_dialog(appointment: AppointmentRecord, parent=None) -> ReasonDialog:
 
 
 def override_dialog(warnings: list[str], parent=None) -> ReasonDialog:
-    return ReasonDialog("Booking warning", "\n".join(warnings), "Move anyway", parent=parent)
+    return ReasonDialog(
+        "Booking warning", "\n".join(warnings), "Move anyway", warning=True, parent=parent
+    )
 
 
 class NextFreeSlotDialog(QDialog):

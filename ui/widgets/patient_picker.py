@@ -104,7 +104,7 @@ class PatientPicker(QWidget):
         if found:
             self.results.setCurrentRow(0)
         else:
-            self.error.setText("No patient found. Register new patients in the Patients tab.")
+            self.error.setText("No patient found. New patients are registered in the Patients tab.")
             self.error.show()
 
     def take_current(self) -> None:
