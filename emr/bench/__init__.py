@@ -25,6 +25,7 @@ from emr.services.context import Actor
 BENCH_AREAS: list[str] = [
     "emr.bench.patients",
     "emr.bench.codes",
+    "emr.bench.scheduling",
 ]
 
 # Public and fixed: the benchmark data are synthetic; the key only makes the work realistic.
@@ -48,6 +49,8 @@ class BenchContext:
     actor: Actor
     patients: int
     rng: random.Random
+    appointments: int | None = None
+    runs: int = 0  # timed runs per operation (an area may prepare inputs for each)
 
 
 @dataclass(frozen=True)
@@ -77,16 +80,26 @@ def bench_settings(folder: Path) -> Settings:
     )
 
 
+def bench_folder(patients: int, appointments: int | None = None, root: Path | None = None) -> Path:
+    """Where the database of this size lives: one folder per number of patients and of
+    appointments (none given: the demo's natural six months of appointments)."""
+    name = f"{patients}-patients"
+    if appointments is not None:
+        name += f"-{appointments}-appointments"
+    return (root or bench_root()) / name
+
+
 def prepare_database(
     patients: int,
     *,
+    appointments: int | None = None,
     root: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Database:
-    """The benchmark database for this many patients: reused if complete, else built anew."""
+    """The benchmark database of this size: reused if complete, else built anew."""
     from emr import demo
 
-    folder = (root or bench_root()) / str(patients)
+    folder = bench_folder(patients, appointments, root)
     settings = bench_settings(folder)
     if (folder / READY_MARKER).exists():
         return open_database(settings, key_hex=BENCH_KEY)
@@ -94,8 +107,11 @@ def prepare_database(
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     db = open_database(settings, create=True, encrypted=True, key_hex=BENCH_KEY)
-    demo.generate(db, patients=patients, seed=1, progress=progress)
-    (folder / READY_MARKER).write_text(f"{patients} patients\n", encoding="utf-8")
+    counts = demo.generate(
+        db, patients=patients, seed=1, progress=progress, appointments=appointments
+    )
+    made = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    (folder / READY_MARKER).write_text(f"{made}\n", encoding="utf-8")
     return db
 
 
@@ -143,13 +159,19 @@ def run_bench(
     patients: int,
     runs: int,
     *,
+    appointments: int | None = None,
     root: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Timing]:
-    db = prepare_database(patients, root=root, progress=progress)
+    db = prepare_database(patients, appointments=appointments, root=root, progress=progress)
     try:
         ctx = BenchContext(
-            db=db, actor=Actor.operator(db, "bench"), patients=patients, rng=random.Random(0)
+            db=db,
+            actor=Actor.operator(db, "bench"),
+            patients=patients,
+            rng=random.Random(0),
+            appointments=appointments,
+            runs=runs,
         )
         return run_operations(collect_operations(ctx), runs)
     finally:

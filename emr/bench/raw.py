@@ -7,7 +7,7 @@ service and the records cost.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.sql import ClauseElement
@@ -42,6 +42,11 @@ class RawConnection:
         cur.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
         return cur
 
+    def begin_read(self):
+        cur = self.connection.cursor()
+        cur.execute("BEGIN")
+        return cur
+
     def commit(self) -> None:
         self.connection.cursor().execute("COMMIT")
 
@@ -65,7 +70,7 @@ class RawConnection:
             "entity_id, patient_id, detail, emergency, prev_hash, hash) "
             "VALUES (?, NULL, ?, ?, ?, ?, ?, ?, 0, ?, '')",
             (
-                occurred_at.replace(tzinfo=None).isoformat(sep=" "),
+                db_datetime(occurred_at),
                 username,
                 action,
                 entity,
@@ -97,11 +102,19 @@ class RawConnection:
         )
 
 
+def db_datetime(value: datetime) -> str:
+    """A datetime as the database keeps it (emr.models.base.UTCDateTime on SQLite): naive UTC
+    with microseconds, so that raw comparisons order it like the stored text."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ", timespec="microseconds")
+
+
 def _driver_value(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
+        return db_datetime(value)
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -1,4 +1,5 @@
-"""`emr-admin demo`: fill the database with synthetic patients (an operator command)."""
+"""`emr-admin demo`: fill the database with synthetic patients and their schedule (an operator
+command)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="add synthetic demonstration data (never on a practice's real database)",
     )
     p.add_argument("--patients", type=_count, default=200, help="how many patients (default 200)")
+    p.add_argument(
+        "--appointments",
+        type=_count,
+        default=None,
+        help="about how many appointments (default: six months around today)",
+    )
     p.add_argument("--seed", type=int, default=1, help="the same seed gives the same data")
     p.add_argument("--json", action="store_true", help="print what was made as JSON")
     p.set_defaults(func=cmd_demo)
@@ -37,7 +44,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         counts = generate(
-            db, patients=args.patients, seed=args.seed, progress=None if args.json else _progress
+            db,
+            patients=args.patients,
+            seed=args.seed,
+            appointments=args.appointments,
+            progress=None if args.json else _progress,
         )
     finally:
         db.dispose()
@@ -45,7 +56,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"counts": counts, "seconds": round(seconds, 2)})
     else:
-        print(file=sys.stderr)
         for kind, n in counts.items():
             print(f"{kind:<20} {n:>10}")
         print(f"done in {seconds:.1f} s")
@@ -54,3 +64,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _progress(area: str, done: int, total: int) -> None:
     print(f"\r{area}: {done}/{total}", end="", file=sys.stderr, flush=True)
+    if done == total:
+        print(file=sys.stderr)

@@ -36,7 +36,10 @@ def test_bench_builds_its_own_encrypted_database_and_times_every_operation(
         assert timing.floor_ms is not None and timing.floor_ms > 0
         assert set(timing.as_dict()) == {"median_ms", "p95_ms", "floor_ms", "runs"}
 
-    folder = tmp_path / "300"
+    schedule_results = {n for n in results if n.startswith("schedule_")}
+    assert len(schedule_results) == 6
+
+    folder = tmp_path / "300-patients"
     database = folder / "emr.db"
     assert (folder / bench.READY_MARKER).exists()
     assert not sqlite_file_is_plain(database)
@@ -57,8 +60,8 @@ def test_bench_builds_its_own_encrypted_database_and_times_every_operation(
 
 
 def test_an_interrupted_build_is_started_again(tmp_path: Path):
-    (tmp_path / "50").mkdir()
-    (tmp_path / "50" / "emr.db").write_bytes(b"half a database")
+    (tmp_path / "50-patients").mkdir()
+    (tmp_path / "50-patients" / "emr.db").write_bytes(b"half a database")
     db = bench.prepare_database(50, root=tmp_path)
     try:
         with db.read() as s:
