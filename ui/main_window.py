@@ -14,6 +14,7 @@ from emr.services.auth import logout
 from emr.services.context import Actor
 from emr.services.practice import idle_lock_minutes
 from ui.admin.workspace import AdminWorkspace
+from ui.chart.workspace import ChartWorkspace
 from ui.lock import IdleWatcher, LockScreen
 from ui.patients.workspace import PatientsWorkspace
 from ui.schedule.workspace import ScheduleWorkspace
@@ -42,6 +43,12 @@ class MainWindow(QMainWindow):
         if actor.can(Permission.PATIENT_READ):
             self.patients = PatientsWorkspace(actor)
             self.tabs.addTab(self.patients, "&Patients")
+        self.chart: ChartWorkspace | None = None
+        if actor.can(Permission.CHART_READ):
+            self.chart = ChartWorkspace(actor)
+            self.tabs.addTab(self.chart, "C&hart")
+            if self.schedule is not None:
+                self.schedule.chart_requested.connect(self.open_chart)
         self.admin: AdminWorkspace | None = None
         if actor.can(Permission.SETTINGS_MANAGE):
             self.admin = AdminWorkspace(actor)
@@ -70,7 +77,14 @@ class MainWindow(QMainWindow):
         lock = QAction("&Lock now", self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
         out = QAction("Log &out", self, triggered=self.log_out)
         quit_ = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
-        for action in (lock, out, quit_):
+        actions = [lock, out, quit_]
+        if self.actor.can(Permission.EMERGENCY_ACCESS) and not self.actor.can(
+            Permission.CHART_READ
+        ):
+            emergency = QAction("&Emergency access to a chart…", self)
+            emergency.triggered.connect(self.emergency_chart)
+            actions.insert(0, emergency)
+        for action in actions:
             menu.addAction(action)
 
     def _build_status_bar(self) -> None:
@@ -99,6 +113,19 @@ class MainWindow(QMainWindow):
         if self.patients is not None and not self.lock_screen.isVisible():
             self.tabs.setCurrentWidget(self.patients)
             self.patients.focus_search()
+
+    def open_chart(self, patient_id: int) -> None:
+        if self.chart is not None and not self.lock_screen.isVisible():
+            self.tabs.setCurrentWidget(self.chart)
+            self.chart.open_chart(patient_id)
+
+    def emergency_chart(self) -> None:
+        """Roles without chart access break the glass in a Chart tab opened for it."""
+        if self.chart is None:
+            self.chart = ChartWorkspace(self.actor)
+            self.tabs.addTab(self.chart, "C&hart (emergency)")
+        self.tabs.setCurrentWidget(self.chart)
+        self.chart.focus_search()
 
     def register_patient(self) -> None:
         if self.patients is not None and not self.lock_screen.isVisible():
@@ -177,6 +204,9 @@ class MainWindow(QMainWindow):
                 self.patients.show_search()
             else:
                 opened.append("Patients (no patients in the database)")
+        if self.chart is not None:
+            self.tabs.setCurrentWidget(self.chart)
+            opened.append(self.chart.smoke_test())
         if self.admin is not None:
             self.tabs.setCurrentWidget(self.admin)
             opened.append(self.admin.smoke_test())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QModelIndex, Qt
+from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -57,6 +57,8 @@ def as_date(d: QDate) -> date:
 
 
 class ScheduleWorkspace(QWidget):
+    chart_requested = Signal(int)  # patient id: a clinician opens the patient's chart
+
     def __init__(self, actor: Actor, parent=None) -> None:
         super().__init__(parent)
         self.actor = actor
@@ -205,6 +207,11 @@ class ScheduleWorkspace(QWidget):
         self.cancel_button = QPushButton("&Cancel appointment…")
         self.cancel_button.clicked.connect(self.cancel_selected)
         layout.addWidget(self.cancel_button)
+        self.chart_button = QPushButton("Open c&hart")
+        self.chart_button.setObjectName("openChart")
+        self.chart_button.setVisible(self.actor.can(Permission.CHART_READ))
+        self.chart_button.clicked.connect(self._open_chart)
+        layout.addWidget(self.chart_button)
         self._show_details()
 
     def _build_legend(self) -> None:
@@ -337,11 +344,13 @@ class ScheduleWorkspace(QWidget):
 
     def _show_details(self) -> None:
         a = self.selected
+        self.chart_button.setEnabled(False)
         for button in (*self.status_buttons.values(), self.edit_button, self.cancel_button):
             button.setEnabled(a is not None and self.can_write and a.status != "cancelled")
         if a is None:
             self.details.setText("Select an appointment." if self.can_write else "")
             return
+        self.chart_button.setEnabled(True)
         for status, button in self.status_buttons.items():
             button.setEnabled(button.isEnabled() and a.status != status)
         lines = [
@@ -361,6 +370,10 @@ class ScheduleWorkspace(QWidget):
         self.details.setText("<br>".join(line for line in lines if line))
 
     # --- actions ------------------------------------------------------------------------------
+
+    def _open_chart(self) -> None:
+        if self.selected is not None:
+            self.chart_requested.emit(self.selected.patient_id)
 
     def show_message(self, text: str) -> None:
         self.message.setStyleSheet("")
