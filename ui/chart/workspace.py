@@ -72,6 +72,7 @@ class ChartWorkspace(QWidget):
         self.hint.hide()
         self.chart = chart
         self.area.addWidget(chart, 1)
+        chart.show()
         return True
 
     def _clear(self) -> None:
