@@ -1,0 +1,392 @@
+"""A patient's requests to amend their record: recorded, then accepted by a physician (the
+correction made as an addendum to a signed note, or as an entered-in-error mark, linked to the
+request) or denied with a reason; the patient's statement of disagreement can be attached to a
+denial. Nothing of it is ever removed: it all stays visible in the chart."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from emr.errors import ValidationError
+from emr.localtime import to_local
+from emr.models.base import utcnow
+from emr.models.chart import Addendum, AmendmentRequest, Encounter, Note
+from emr.models.clinical import Allergy, HistoryEntry, Immunization, Medication, Problem
+from emr.models.documents import Document
+from emr.models.observations import LabPanel, Observation
+from emr.models.users import User
+from emr.security.permissions import Permission
+from emr.services.clinical import (
+    check_version,
+    load_row,
+    mark_entered_in_error,
+    open_chart_in,
+    record_clinical,
+)
+from emr.services.context import Actor
+
+STATUS_LABELS = {"pending": "Pending", "accepted": "Accepted", "denied": "Denied"}
+CORRECTIONS = ("addendum", "entered_in_error")
+TEXT_MAX = 4000
+
+# What an accepted request may mark entered in error, by the name kept on the request.
+CORRECTABLE: dict[str, tuple[type, str]] = {
+    m.__tablename__: (m, what)
+    for m, what in (
+        (Problem, "problem"),
+        (Allergy, "allergy"),
+        (Medication, "medication"),
+        (Immunization, "immunization"),
+        (HistoryEntry, "history entry"),
+        (Observation, "observation"),
+        (LabPanel, "lab panel"),
+        (Document, "document"),
+        (Encounter, "encounter"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class AmendmentRecord:
+    id: int
+    patient_id: int
+    requested_on: date
+    what: str
+    why: str
+    status: str  # pending accepted denied
+    decided_by: str  # the physician's full name, "" while pending
+    decided_at: datetime | None  # local
+    decision_reason: str
+    correction: str  # addendum, entered_in_error, "" unless accepted
+    linked_entity: str  # the table of what was corrected ("notes" for an addendum)
+    linked_id: int | None
+    addendum_id: int | None
+    addendum_text: str
+    disagreement: str
+    disagreement_received_on: date | None
+    version: int
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def outcome(self) -> str:
+        if self.status == "accepted" and self.correction == "addendum":
+            return f"Addendum to note {self.linked_id}: {self.addendum_text}"
+        if self.status == "accepted":
+            what = CORRECTABLE.get(self.linked_entity, (None, self.linked_entity))[1]
+            return f"{what} {self.linked_id} marked entered in error"
+        if self.status == "denied":
+            return f"Denied: {self.decision_reason}"
+        return ""
+
+
+def signed_text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _record(s: Session, r: AmendmentRequest) -> AmendmentRecord:
+    decided_by = ""
+    if r.decided_by is not None:
+        decided_by = s.scalar(select(User.full_name).where(User.id == r.decided_by)) or ""
+    addendum = s.execute(
+        select(Addendum).where(Addendum.amendment_request_id == r.id).order_by(Addendum.id)
+    ).scalar()
+    return AmendmentRecord(
+        id=r.id,
+        patient_id=r.patient_id,
+        requested_on=r.requested_on,
+        what=r.what,
+        why=r.why,
+        status=r.status,
+        decided_by=decided_by,
+        decided_at=to_local(r.decided_at) if r.decided_at else None,
+        decision_reason=r.decision_reason,
+        correction=r.correction,
+        linked_entity=r.linked_entity,
+        linked_id=r.linked_id,
+        addendum_id=addendum.id if addendum else None,
+        addendum_text=addendum.text if addendum else "",
+        disagreement=r.disagreement,
+        disagreement_received_on=r.disagreement_received_on,
+        version=r.version,
+    )
+
+
+def _text(problems: dict[str, str], field: str, value: str, missing: str) -> str:
+    value = value.strip()
+    if not value:
+        problems[field] = missing
+    elif len(value) > TEXT_MAX:
+        problems[field] = f"At most {TEXT_MAX} characters."
+    return value
+
+
+def _pending(s: Session, actor: Actor, request_id: int, version: int) -> AmendmentRequest:
+    request = load_row(s, AmendmentRequest, request_id, "amendment request")
+    open_chart_in(s, actor, request.patient_id, Permission.NOTE_SIGN)
+    check_version(request, version, "amendment request")
+    if request.status != "pending":
+        raise ValidationError({"": f"This request was {request.status} already."})
+    return request
+
+
+def record_request(
+    actor: Actor, patient_id: int, requested_on: date, what: str, why: str
+) -> AmendmentRecord:
+    """Record the patient's request (the part of the record concerned, and why)."""
+    problems: dict[str, str] = {}
+    what = _text(problems, "what", what, "Say what part of the record the patient wants amended.")
+    why = _text(problems, "why", why, "Give the patient's reason for the request.")
+    if requested_on > date.today():
+        problems["requested_on"] = "The date of the request cannot be in the future."
+    if problems:
+        raise ValidationError(problems)
+    with actor.write() as s:
+        emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
+        request = AmendmentRequest(
+            patient_id=patient_id, requested_on=requested_on, what=what, why=why
+        )
+        s.add(request)
+        s.flush()
+        record_clinical(
+            s,
+            actor,
+            "create",
+            AmendmentRequest.__tablename__,
+            request.id,
+            patient_id,
+            "amendment requested",
+            emergency=emergency,
+        )
+        return _record(s, request)
+
+
+def accept_request(
+    actor: Actor,
+    request_id: int,
+    version: int,
+    correction: str = "addendum",
+    *,
+    note_id: int | None = None,
+    addendum_text: str = "",
+    entity: str | None = None,
+    entity_id: int | None = None,
+    error_reason: str = "",
+) -> AmendmentRecord:
+    """A physician accepts the request and makes the correction: an addendum (signed by them
+    now) to a signed note, or an entered-in-error mark on the record concerned."""
+    actor.require(Permission.NOTE_SIGN)
+    if correction == "addendum":
+        return _accept_with_addendum(actor, request_id, version, note_id, addendum_text)
+    if correction == "entered_in_error":
+        return _accept_with_error_mark(actor, request_id, version, entity, entity_id, error_reason)
+    raise ValidationError({"correction": "The correction is an addendum or entered in error."})
+
+
+def _accept_with_addendum(
+    actor: Actor, request_id: int, version: int, note_id: int | None, addendum_text: str
+) -> AmendmentRecord:
+    problems: dict[str, str] = {}
+    text = _text(problems, "addendum_text", addendum_text, "Write the addendum.")
+    if note_id is None:
+        problems["note_id"] = "Choose the signed note the addendum corrects."
+    if problems:
+        raise ValidationError(problems)
+    assert note_id is not None
+    with actor.write() as s:
+        request = _pending(s, actor, request_id, version)
+        note = load_row(s, Note, note_id, "note")
+        if note.patient_id != request.patient_id:
+            raise ValidationError({"note_id": "That note is another patient's."})
+        if note.status != "signed":
+            raise ValidationError(
+                {"note_id": "That note is a draft: correct it directly, or sign it first."}
+            )
+        now = utcnow()
+        # The same row encounters.add_addendum makes; kept here so that the acceptance and its
+        # addendum are one transaction.
+        addendum = Addendum(
+            note_id=note.id,
+            patient_id=note.patient_id,
+            text=text,
+            signed_by=actor.user_id,
+            signed_at=now,
+            signed_hash=signed_text_hash(text),
+            amendment_request_id=request.id,
+        )
+        s.add(addendum)
+        _decide(request, actor, now, "accepted", "addendum", Note.__tablename__, note.id)
+        s.flush()
+        record_clinical(
+            s,
+            actor,
+            "sign",
+            Addendum.__tablename__,
+            addendum.id,
+            note.patient_id,
+            f"addendum to note {note.id} for amendment request {request.id}",
+        )
+        record_clinical(
+            s,
+            actor,
+            "update",
+            AmendmentRequest.__tablename__,
+            request.id,
+            request.patient_id,
+            "accepted: addendum",
+        )
+        return _record(s, request)
+
+
+def _accept_with_error_mark(
+    actor: Actor,
+    request_id: int,
+    version: int,
+    entity: str | None,
+    entity_id: int | None,
+    error_reason: str,
+) -> AmendmentRecord:
+    problems: dict[str, str] = {}
+    reason = _text(problems, "error_reason", error_reason, "Say what was wrong in the record.")
+    if entity not in CORRECTABLE:
+        problems["entity"] = "Choose the kind of record that is in error."
+    if entity_id is None:
+        problems["entity_id"] = "Choose the record that is in error."
+    if problems:
+        raise ValidationError(problems)
+    assert entity is not None and entity_id is not None
+    model, what = CORRECTABLE[entity]
+    with actor.read() as s:
+        request = _pending(s, actor, request_id, version)
+        row = load_row(s, model, entity_id, what)
+        if row.patient_id != request.patient_id:
+            raise ValidationError({"entity_id": f"That {what} is another patient's."})
+        row_version = row.version
+    # mark_entered_in_error has its own transaction; the request is decided right after it.
+    mark_entered_in_error(
+        actor, model, entity_id, row_version, f"{reason} (amendment request {request_id})", what
+    )
+    with actor.write() as s:
+        request = _pending(s, actor, request_id, version)
+        _decide(request, actor, utcnow(), "accepted", "entered_in_error", entity, entity_id)
+        s.flush()
+        record_clinical(
+            s,
+            actor,
+            "update",
+            AmendmentRequest.__tablename__,
+            request.id,
+            request.patient_id,
+            f"accepted: {what} {entity_id} entered in error",
+        )
+        return _record(s, request)
+
+
+def _decide(
+    request: AmendmentRequest,
+    actor: Actor,
+    now: datetime,
+    status: str,
+    correction: str = "",
+    linked_entity: str = "",
+    linked_id: int | None = None,
+    reason: str = "",
+) -> None:
+    request.status = status
+    request.decided_by = actor.user_id
+    request.decided_at = now
+    request.correction = correction
+    request.linked_entity = linked_entity
+    request.linked_id = linked_id
+    request.decision_reason = reason
+
+
+def deny_request(actor: Actor, request_id: int, version: int, reason: str) -> AmendmentRecord:
+    """A physician denies the request, giving the reason the patient will be told."""
+    actor.require(Permission.NOTE_SIGN)
+    problems: dict[str, str] = {}
+    reason = _text(problems, "reason", reason, "Give the reason for the denial.")
+    if problems:
+        raise ValidationError(problems)
+    with actor.write() as s:
+        request = _pending(s, actor, request_id, version)
+        _decide(request, actor, utcnow(), "denied", reason=reason)
+        s.flush()
+        record_clinical(
+            s,
+            actor,
+            "update",
+            AmendmentRequest.__tablename__,
+            request.id,
+            request.patient_id,
+            "denied",
+        )
+        return _record(s, request)
+
+
+def attach_disagreement(
+    actor: Actor, request_id: int, version: int, statement: str, received_on: date
+) -> AmendmentRecord:
+    """Attach the patient's statement of disagreement with a denial."""
+    problems: dict[str, str] = {}
+    statement = _text(problems, "statement", statement, "Enter the patient's statement.")
+    if received_on > date.today():
+        problems["received_on"] = "The date received cannot be in the future."
+    if problems:
+        raise ValidationError(problems)
+    with actor.write() as s:
+        request = load_row(s, AmendmentRequest, request_id, "amendment request")
+        emergency = open_chart_in(s, actor, request.patient_id, Permission.CHART_WRITE)
+        check_version(request, version, "amendment request")
+        if request.status != "denied":
+            raise ValidationError(
+                {"": "A statement of disagreement is attached to a denied request only."}
+            )
+        if received_on < request.requested_on:
+            raise ValidationError(
+                {"received_on": "The statement cannot be received before the request was made."}
+            )
+        request.disagreement = statement
+        request.disagreement_received_on = received_on
+        s.flush()
+        record_clinical(
+            s,
+            actor,
+            "update",
+            AmendmentRequest.__tablename__,
+            request.id,
+            request.patient_id,
+            "statement of disagreement attached",
+            emergency=emergency,
+        )
+        return _record(s, request)
+
+
+def list_requests(actor: Actor, patient_id: int) -> list[AmendmentRecord]:
+    """Every request of the patient, newest first, whatever its outcome."""
+    with actor.write() as s:
+        emergency = open_chart_in(s, actor, patient_id, Permission.CHART_READ)
+        rows = s.scalars(
+            select(AmendmentRequest)
+            .where(AmendmentRequest.patient_id == patient_id)
+            .order_by(AmendmentRequest.requested_on.desc(), AmendmentRequest.id.desc())
+        )
+        records = [_record(s, r) for r in rows]
+        record_clinical(
+            s,
+            actor,
+            "view",
+            AmendmentRequest.__tablename__,
+            None,
+            patient_id,
+            "amendment requests",
+            emergency=emergency,
+        )
+        return records
