@@ -371,6 +371,30 @@ def vital_series(
     return [(to_local(when), units.from_canonical(key, value, convert)) for when, value in rows]
 
 
+def latest_value(
+    actor: Actor, patient_id: int, key: str, *, before: datetime | None = None
+) -> tuple[datetime, float] | None:
+    """The newest value of one vital (canonical unit) and when it was measured, or None."""
+    vital = loinc.vital_sign(key)
+    with actor.write() as s:
+        emergency = open_chart_in(s, actor, patient_id)
+        query = select(Observation.observed_at, Observation.value_num).where(
+            Observation.patient_id == patient_id,
+            Observation.loinc_code == vital.loinc_code,
+            Observation.entered_in_error == false(),
+            Observation.value_num.is_not(None),
+        )
+        if before is not None:
+            query = query.where(Observation.observed_at <= to_utc(before))
+        row = s.execute(
+            query.order_by(Observation.observed_at.desc(), Observation.id.desc()).limit(1)
+        ).first()
+        record_clinical(
+            s, actor, "view", "vitals", None, patient_id, f"latest {key}", emergency=emergency
+        )
+    return None if row is None else (to_local(row[0]), row[1])
+
+
 def normal_band(key: str, unit: str | None = None) -> tuple[float, float] | None:
     """The adult normal range of a vital for a plot, in `unit` (default: canonical); None when
     it has none (weight, height, head circumference, pain)."""
@@ -438,11 +462,19 @@ def mark_vitals_entry_in_error(
         return [observation_record(row, keys) for row in rows]
 
 
+# A wrong weight or height takes the BMI computed from it along; a blood pressure is a pair.
+_TAKEN_ALONG = {
+    "weight": ("bmi",),
+    "height": ("bmi",),
+    "systolic": ("diastolic",),
+    "diastolic": ("systolic",),
+}
+
+
 def mark_vital_in_error(
     actor: Actor, observation_id: int, expected_version: int, reason: str
 ) -> list[ObservationRecord]:
-    """Mark one value entered in error; a wrong weight or height takes the BMI computed from
-    it along."""
+    """Mark one value entered in error, with what depends on it (see _TAKEN_ALONG)."""
     reason = _reason(reason, "value")
     with actor.write() as s:
         row: Observation = load_row(s, Observation, observation_id, "vital sign")
@@ -451,13 +483,13 @@ def mark_vital_in_error(
         if row.entered_in_error:
             raise ValidationError({"": "This value is marked entered in error already."})
         rows = [row]
-        bmi_from = {loinc.vital_sign(k).loinc_code for k in ("weight", "height")}
-        if row.group_id and row.loinc_code in bmi_from:
+        along = _TAKEN_ALONG.get(_key_by_code().get(row.loinc_code, ""), ())
+        if row.group_id and along:
             rows += s.execute(
                 select(Observation).where(
                     Observation.patient_id == row.patient_id,
                     Observation.group_id == row.group_id,
-                    Observation.loinc_code == loinc.vital_sign("bmi").loinc_code,
+                    Observation.loinc_code.in_([loinc.vital_sign(k).loinc_code for k in along]),
                     Observation.entered_in_error == false(),
                 )
             ).scalars()

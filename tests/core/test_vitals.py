@@ -15,6 +15,7 @@ from emr.models.observations import Observation
 from emr.services.context import Actor
 from emr.services.patients import PatientInput, register_patient
 from emr.services.vitals import (
+    latest_value,
     list_vitals,
     mark_vital_in_error,
     mark_vitals_entry_in_error,
@@ -268,3 +269,17 @@ def test_series_of_many_observations_comes_back_whole(db, nurse, patient_id):
     series = vital_series(nurse, patient_id, "heart_rate")
     assert len(series) == 5000
     assert series[0] == (start, 60) and series[-1][0] == start + timedelta(days=4999)
+
+
+def test_a_blood_pressure_is_marked_in_error_as_a_pair(nurse, patient_id):
+    saved = record_vitals(
+        nurse,
+        patient_id,
+        WHEN,
+        {"systolic": (210, "mmHg"), "diastolic": (80, "mmHg"), "heart_rate": (70, "/min")},
+    )
+    systolic = next(r for r in saved if r.key == "systolic")
+    marked = mark_vital_in_error(nurse, systolic.id, systolic.version, "cuff too small")
+    assert {r.key for r in marked} == {"systolic", "diastolic"}
+    assert latest_value(nurse, patient_id, "systolic") is None
+    assert latest_value(nurse, patient_id, "heart_rate") == (WHEN, 70)
