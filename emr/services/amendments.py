@@ -6,8 +6,10 @@ denial. Nothing of it is ever removed: it all stays visible in the chart."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,6 +51,53 @@ CORRECTABLE: dict[str, tuple[type, str]] = {
         (Encounter, "encounter"),
     )
 }
+
+
+CHOICES_LIMIT = 500  # the newest records offered to choose from
+
+CORRECTABLE_LABELS: dict[str, str] = {
+    "problems": "Problem",
+    "allergies": "Allergy",
+    "medications": "Medication",
+    "immunizations": "Immunization",
+    "history_entries": "History entry",
+    "observations": "Vital sign or result",
+    "lab_panels": "Lab panel",
+    "documents": "Document",
+    "encounters": "Encounter",
+}
+
+
+def _when(moment: datetime) -> str:
+    return f"{to_local(moment):%m/%d/%Y}"
+
+
+_LABEL: dict[str, Callable[[Any], str]] = {
+    "problems": lambda r: f"{r.icd10_code} {r.description} ({r.status})",
+    "allergies": lambda r: f"{r.substance} ({r.category}, {r.status})",
+    "medications": lambda r: f"{r.name} {r.dose}".strip(),
+    "immunizations": lambda r: f"{r.vaccine} {r.given_on:%m/%d/%Y}",
+    "history_entries": lambda r: (
+        f"{r.kind}: {r.relative + ' ' if r.relative else ''}{r.description}"
+    ),
+    "observations": lambda r: (
+        f"{_when(r.observed_at)} {r.name} "
+        f"{r.value_text or ('' if r.value_num is None else f'{r.value_num:g}')} {r.unit}".strip()
+    ),
+    "lab_panels": lambda r: f"{_when(r.collected_at)} {r.name}",
+    "documents": lambda r: f"{r.document_date:%m/%d/%Y} {r.title}",
+    "encounters": lambda r: f"{_when(r.occurred_at)} {r.encounter_type} {r.reason}".strip(),
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A record a physician may choose as the one corrected."""
+
+    entity: str
+    id: int
+    label: str
+    version: int
 
 
 @dataclass(frozen=True)
@@ -390,3 +439,56 @@ def list_requests(actor: Actor, patient_id: int) -> list[AmendmentRecord]:
             emergency=emergency,
         )
         return records
+
+
+def signed_notes(actor: Actor, patient_id: int) -> list[Choice]:
+    """The patient's signed notes, newest first: what an addendum may correct."""
+    with actor.write() as s:
+        emergency = open_chart_in(s, actor, patient_id, Permission.CHART_READ)
+        rows = s.execute(
+            select(Note, Encounter)
+            .join(Encounter, Encounter.id == Note.encounter_id)
+            .where(Note.patient_id == patient_id, Note.status == "signed")
+            .order_by(Encounter.occurred_at.desc())
+            .limit(CHOICES_LIMIT)
+        )
+        choices = [
+            Choice(
+                "notes",
+                note.id,
+                f"{_when(e.occurred_at)} {e.encounter_type} {e.reason}".strip(),
+                note.version,
+            )
+            for note, e in rows
+        ]
+        record_clinical(
+            s,
+            actor,
+            "view",
+            Note.__tablename__,
+            None,
+            patient_id,
+            "signed notes",
+            emergency=emergency,
+        )
+        return choices
+
+
+def correctable_records(actor: Actor, patient_id: int, entity: str) -> list[Choice]:
+    """The patient's records of one kind not yet entered in error, newest first."""
+    if entity not in CORRECTABLE:
+        raise ValidationError({"entity": "Choose the kind of record that is in error."})
+    model, _ = CORRECTABLE[entity]
+    with actor.write() as s:
+        emergency = open_chart_in(s, actor, patient_id, Permission.CHART_READ)
+        rows = s.scalars(
+            select(model)
+            .where(model.patient_id == patient_id, model.entered_in_error.is_(False))
+            .order_by(model.id.desc())
+            .limit(CHOICES_LIMIT)
+        )
+        choices = [Choice(entity, r.id, _LABEL[entity](r), r.version) for r in rows]
+        record_clinical(
+            s, actor, "view", entity, None, patient_id, "records to correct", emergency=emergency
+        )
+        return choices

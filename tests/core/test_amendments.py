@@ -16,9 +16,11 @@ from emr.models.chart import Addendum, Encounter, Note
 from emr.services.amendments import (
     accept_request,
     attach_disagreement,
+    correctable_records,
     deny_request,
     list_requests,
     record_request,
+    signed_notes,
 )
 from emr.services.auth import login
 from emr.services.patients import PatientInput, register_patient
@@ -191,3 +193,22 @@ def test_only_a_physician_decides_and_front_desk_sees_nothing(chart, db):
     with db.read() as s:
         addenda = s.scalars(select(Addendum)).all()
     assert addenda == []
+
+
+def test_what_a_physician_may_choose_to_correct(chart, db):
+    actors, pid = chart
+    doc = actors["doc"]
+    signed = make_note(db, doc, pid)
+    make_note(db, doc, pid, signed=False)
+    assert [(c.entity, c.id) for c in signed_notes(doc, pid)] == [("notes", signed)]
+    assert signed_notes(doc, pid)[0].label.endswith("office visit")
+    htn = add_problem(doc, pid, "I10")
+    choices = correctable_records(doc, pid, "problems")
+    assert [(c.id, c.label, c.version) for c in choices] == [
+        (htn.id, "I10 Essential (primary) hypertension (active)", htn.version)
+    ]
+    assert len(correctable_records(doc, pid, "encounters")) == 2
+    with pytest.raises(ValidationError):
+        correctable_records(doc, pid, "users")
+    with pytest.raises(PermissionDenied):
+        signed_notes(actors["fran"], pid)
