@@ -154,8 +154,9 @@ def note_hash(subjective: str, objective: str, assessment: str, plan: str) -> st
     return _length_prefixed_hash([subjective, objective, assessment, plan])
 
 
-def addendum_hash(note_id: int, text: str) -> str:
-    return _length_prefixed_hash([str(note_id), text])
+def addendum_hash(text: str) -> str:
+    """One field needs no length prefix; emr.services.amendments hashes its addenda alike."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- reading rows into records ------------------------------------------------------------
@@ -462,7 +463,7 @@ def add_addendum(
             text=text,
             signed_by=actor.user_id,
             signed_at=utcnow(),
-            signed_hash=addendum_hash(note.id, text),
+            signed_hash=addendum_hash(text),
             amendment_request_id=amendment_request_id,
         )
         s.add(addendum)
@@ -492,7 +493,7 @@ def verify_note(actor: Actor, note_id: int) -> bool:
         ):
             return False
         addenda = s.execute(select(Addendum).where(Addendum.note_id == note.id)).scalars()
-        return all(a.signed_hash == addendum_hash(note.id, a.text) for a in addenda)
+        return all(a.signed_hash == addendum_hash(a.text) for a in addenda)
 
 
 # --- reading encounters -------------------------------------------------------------------

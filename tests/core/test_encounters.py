@@ -356,3 +356,28 @@ def test_listing_many_encounters_is_one_query(clinic, db):
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(listed) == 40
     assert sum("FROM encounters" in s for s in statements) == 1
+
+
+def test_an_addendum_from_an_amendment_request_verifies(clinic):
+    from emr.services.amendments import accept_request, record_request
+
+    encounter, draft = drafted(clinic)
+    signed = sign_note(clinic.doc, draft.id, draft.version)
+    request = record_request(
+        clinic.nurse, clinic.patient_id, date.today(), "The plan", "I was told to rest a week"
+    )
+    accept_request(
+        clinic.doc,
+        request.id,
+        request.version,
+        note_id=signed.id,
+        addendum_text="Rest for one week, per the patient.",
+    )
+    own = add_addendum(clinic.doc, signed.id, "Reviewed.", amendment_request_id=None)
+    detail = get_encounter(clinic.doc, encounter.id)
+    assert [(a.text, a.amendment_request_id) for a in detail.addenda] == [
+        ("Rest for one week, per the patient.", request.id),
+        ("Reviewed.", None),
+    ]
+    assert detail.addenda[1].id == own.id
+    assert verify_note(clinic.doc, signed.id) is True
