@@ -50,6 +50,7 @@ KIND_LABELS = {
     "amendment": "Amendment",
 }
 
+_BP = ("systolic", "diastolic")
 # How a vitals entry is summed up in one line, in this order.
 _VITAL_ABBREVIATIONS = {
     "heart_rate": "HR",
@@ -322,8 +323,29 @@ def vitals_summary(values: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def _vitals(s: Session, patient_id: int, include_errors: bool) -> list[TimelineEvent]:
+def _vitals(
+    s: Session, patient_id: int, include_errors: bool, limit: int | None = None
+) -> list[TimelineEvent]:
+    """One event per vitals entry (the observations sharing a group_id)."""
     key_of = {v.loinc_code: v.key for v in vital_signs()}
+    where = [
+        Observation.patient_id == patient_id,
+        Observation.category == "vital-signs",
+        *_where_current(Observation.entered_in_error, include_errors),
+    ]
+    if limit is not None:
+        # The newest `limit` entries are all at or after the limit-th newest distinct time.
+        times = (
+            select(Observation.observed_at)
+            .where(*where)
+            .distinct()
+            .order_by(Observation.observed_at.desc())
+            .limit(limit)
+            .subquery()
+        )
+        cutoff = s.execute(select(func.min(times.c.observed_at))).scalar()
+        if cutoff is not None:
+            where.append(Observation.observed_at >= cutoff)
     rows = s.execute(
         select(
             Observation.id,
@@ -335,40 +357,36 @@ def _vitals(s: Session, patient_id: int, include_errors: bool) -> list[TimelineE
             Observation.value_text,
             Observation.unit,
             Observation.entered_in_error,
-        ).where(
-            Observation.patient_id == patient_id,
-            Observation.category == "vital-signs",
-            *_where_current(Observation.entered_in_error, include_errors),
         )
+        .where(*where)
+        .order_by(Observation.id)
     ).all()
     entries: dict[str, list] = {}
     for row in rows:
-        entries.setdefault(row.group_id or f"#{row.id}", []).append(row)
+        entries.setdefault(row[1] or f"#{row[0]}", []).append(row)
     events = []
     for members in entries.values():
-        values = {}
+        values: dict[str, str] = {}
         others = []
-        for row in members:
-            key = key_of.get(row.loinc_code)
-            unit = "" if key in ("systolic", "diastolic") else row.unit  # "BP 128/82"
-            shown = _value(row.value_num, row.value_text, unit)
-            if key is not None and (
-                key in _VITAL_ABBREVIATIONS or key in ("systolic", "diastolic")
-            ):
-                values[key] = shown
+        for _, _, _, code, name, num, text, unit, _ in members:
+            key = key_of.get(code)
+            if key in _BP:
+                values[key] = _value(num, text, "")  # "BP 128/82"
+            elif key in _VITAL_ABBREVIATIONS:
+                values[key] = _value(num, text, unit)
             else:
-                others.append(f"{row.name} {shown}")
+                others.append(f"{name} {_value(num, text, unit)}")
         detail = ", ".join(part for part in (vitals_summary(values), *others) if part)
-        first = min(members, key=lambda r: r.id)
+        first = members[0]
         events.append(
             TimelineEvent(
-                to_local(min(r.observed_at for r in members)),
+                to_local(first[2]),
                 "vitals",
                 "Vitals",
                 detail,
                 "observations",
-                first.id,
-                all(r.entered_in_error for r in members),
+                first[0],
+                all(member[8] for member in members),
             )
         )
     return events
@@ -497,7 +515,7 @@ def _amendments(s: Session, patient_id: int, include_errors: bool) -> list[Timel
     return events
 
 
-_SOURCES: dict[str, list[Callable[[Session, int, bool], list[TimelineEvent]]]] = {
+_SOURCES: dict[str, list[Callable[..., list[TimelineEvent]]]] = {
     "encounter": [_encounters, _addenda],
     "problem": [_problems],
     "allergy": [_allergies],
@@ -536,7 +554,10 @@ def timeline(
         events: list[TimelineEvent] = []
         for kind in chosen:
             for source in _SOURCES[kind]:
-                events.extend(source(s, patient_id, include_errors))
+                if source is _vitals:
+                    events.extend(_vitals(s, patient_id, include_errors, limit))
+                else:
+                    events.extend(source(s, patient_id, include_errors))
         record_clinical(
             s,
             actor,
