@@ -40,6 +40,7 @@ MAX_PROVIDERS = 20  # then further back in time
 FILL = 0.88  # share of the walk's steps that book a visit rather than leave a gap
 GAP_MINUTES = 15
 REBOOK_CANCELLED = 0.5  # a cancelled slot is booked again by someone else
+CANCELLED_SHARE = 0.06  # about how many visits are cancelled (see _Schedule._status)
 CHUNK = 50_000
 CHUNKS_PER_TRANSACTION = 5
 CACHE_KIB = 500_000
@@ -131,13 +132,13 @@ def _mean_minutes() -> float:
 def visits_per_minute(fill: float) -> float:
     """Expected appointments per working minute when the walk books with probability `fill`
     (each cancelled visit is often booked again, so a little more than the walk's visits)."""
-    rebooked = 1 + 0.06 * REBOOK_CANCELLED
+    rebooked = 1 + CANCELLED_SHARE * REBOOK_CANCELLED
     return rebooked * fill / (fill * _mean_minutes() + (1 - fill) * GAP_MINUTES)
 
 
 def fill_for(per_minute: float) -> float:
     """The inverse of visits_per_minute."""
-    y = per_minute / (1 + 0.06 * REBOOK_CANCELLED)
+    y = per_minute / (1 + CANCELLED_SHARE * REBOOK_CANCELLED)
     return min(FILL, GAP_MINUTES * y / (1 - y * _mean_minutes() + GAP_MINUTES * y))
 
 
