@@ -134,19 +134,19 @@ def add_medication(
     prescription_id: int | None = None,
 ) -> MedicationRecord:
     """Put a medication on the patient's list (current, as it has no stop date)."""
-    fields = _clean(
-        name=name,
-        dose=dose,
-        route=route,
-        frequency=frequency,
-        instructions=instructions,
-        reason=reason,
-        rxnorm=rxnorm,
-    )
-    _check_source(source)
     today = date.today()
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
+        fields = _clean(
+            name=name,
+            dose=dose,
+            route=route,
+            frequency=frequency,
+            instructions=instructions,
+            reason=reason,
+            rxnorm=rxnorm,
+        )
+        _check_source(source)
         _check_started_on(s, patient_id, started_on, today)
         _check_encounter(s, patient_id, encounter_id)
         row = Medication(
@@ -182,20 +182,20 @@ def update_medication(
 ) -> MedicationRecord:
     """Correct what the list says of a medication (all its details are given again); ending it
     is `stop_medication`."""
-    fields = _clean(
-        name=name,
-        dose=dose,
-        route=route,
-        frequency=frequency,
-        instructions=instructions,
-        reason=reason,
-        rxnorm=rxnorm,
-    )
-    _check_source(source)
     today = date.today()
     with actor.write() as s:
         row = load_row(s, Medication, medication_id, "medication")
         emergency = open_chart_in(s, actor, row.patient_id, Permission.CHART_WRITE)
+        fields = _clean(
+            name=name,
+            dose=dose,
+            route=route,
+            frequency=frequency,
+            instructions=instructions,
+            reason=reason,
+            rxnorm=rxnorm,
+        )
+        _check_source(source)
         check_version(row, expected_version, "medication")
         _check_not_in_error(row)
         if row.prescription_id is not None and (fields["name"] != row.name or source != row.source):

@@ -219,6 +219,8 @@ def test_entered_in_error_is_hidden_unless_asked(people, patient_id, db):
 def test_front_desk_is_refused_by_the_service_and_a_nurse_may_record(people, patient_id):
     with pytest.raises(PermissionDenied):
         add_medication(people["fran"], patient_id, "Aspirin")
+    with pytest.raises(PermissionDenied):  # refused before the input is even looked at
+        add_medication(people["fran"], patient_id, "")
     with pytest.raises(PermissionDenied):
         list_medications(people["fran"], patient_id)
     med = add_medication(people["nina"], patient_id, "Aspirin")
