@@ -161,7 +161,10 @@ class ProblemDialog(QDialog):
                     onset=dates["onset"],
                     notes=notes,
                     resolved_on=dates["resolved_on"],
-                    icd10_code=self.picker.code,
+                    # Only a changed code is checked again (an imported one may be older).
+                    icd10_code=None
+                    if self.picker.code == self.problem.icd10_code
+                    else self.picker.code,
                 )
         except ValidationError as exc:
             self.field_errors.show(exc.field_errors)
