@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from emr.config import Settings, load_settings
 from emr.db import Database, open_database
+from emr.demo.scheduling import DEMO_PASSWORD as DEMO_PHYSICIAN_PASSWORD
 from emr.errors import ConfigurationError, UserError
 
 DEMO_PATIENTS = 200
@@ -99,18 +100,59 @@ def ensure_patients(db: Database) -> int:
     return demo.generate(db, patients=DEMO_PATIENTS, seed=DEMO_SEED).get("patients", 0)
 
 
+DEMO_PRACTICE = {
+    "name": "Maple Street Family Medicine",
+    "address_line1": "120 Maple Street, Suite 2",
+    "city": "Springfield",
+    "state": "OR",
+    "postal_code": "97477",
+    "phone": "(541) 555-0142",
+    "fax": "(541) 555-0143",
+    "npi": "1245319599",
+}
+
+
+def ensure_practice(db: Database) -> bool:
+    """Fill the practice's profile (printed on letterheads) if nobody has yet."""
+    from emr.services.context import Actor
+    from emr.services.practice import PracticeInput, get_practice, update_practice
+
+    operator = Actor.operator(db, "demo-setup")
+    current = get_practice(operator)
+    if current.version:
+        return False
+    update_practice(operator, 0, PracticeInput(**DEMO_PRACTICE))
+    return True
+
+
+def other_physicians(db: Database) -> list[tuple[str, str]]:
+    """The physicians the demo generator added beside the fixed demo users."""
+    from emr.services.context import Actor
+    from emr.services.schedule_setup import list_providers
+
+    fixed = {u.username for u in DEMO_USERS}
+    return [
+        (p.username, p.full_name)
+        for p in list_providers(Actor.operator(db, "demo-setup"))
+        if p.username not in fixed
+    ]
+
+
 def setup(settings: Settings | None = None) -> dict[str, object]:
     settings = settings or load_settings()
     db = open_or_create(settings)
     try:
         users = ensure_users(db)
+        ensure_practice(db)
         patients = ensure_patients(db)
+        physicians = other_physicians(db)
     finally:
         db.dispose()
     return {
         "database": str(settings.database_path or "server"),
         "users": users,
         "patients": patients,
+        "physicians": physicians,
     }
 
 
@@ -128,6 +170,8 @@ def main() -> int:
     print("Log in with one of these demo accounts:")
     for user in DEMO_USERS:
         print(f"  {user.username:<10} {user.password:<18} {user.full_name} ({user.role})")
+    for username, full_name in done["physicians"]:  # type: ignore[attr-defined]
+        print(f"  {username:<10} {DEMO_PHYSICIAN_PASSWORD:<18} {full_name} (physician)")
     return 0
 
 

@@ -20,6 +20,7 @@ class ReasonDialog(QDialog):
         series: bool = False,
         warning: bool = False,
         minimum: int = 1,
+        placeholder: str = "Reason (kept with the record)",
         parent=None,
     ):
         super().__init__(parent)
@@ -30,7 +31,7 @@ class ReasonDialog(QDialog):
         message.setStyleSheet(WARNING_STYLE if warning else "")
         self.reason = QLineEdit()
         self.reason.setObjectName("reason")
-        self.reason.setPlaceholderText("Reason (kept with the appointment)")
+        self.reason.setPlaceholderText(placeholder)
         self.whole_series = QCheckBox("Also the later visits of this series")
         self.whole_series.setVisible(series)
         self.buttons = QDialogButtonBox(
