@@ -192,11 +192,26 @@ def test_made_in_this_visit(qtbot, db, doc, encounter):
     editor = open_editor(qtbot, doc, encounter.id)
     lines = [editor.made.item(i).text() for i in range(editor.made.count())]
     assert lines == ["Diagnosis: J20.9 Acute bronchitis, unspecified"]
+
+
+def test_vitals_recorded_from_the_note_are_listed_in_the_visit(qtbot, doc, encounter):
+    editor = open_editor(qtbot, doc, encounter.id)
+    changes: list[bool] = []
+    editor.changed.connect(lambda: changes.append(True))
     qtbot.mouseClick(editor.vitals_button, LEFT)
-    opened = editor.dialog is not None and editor.dialog.isVisible()
-    assert opened or "not available" in editor.status.text()
-    if opened:
-        editor.dialog.reject()
+    dialog = editor.dialog
+    assert dialog is not None, editor.status.text()
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    qtbot.keyClicks(dialog.fields["systolic"], "128")
+    qtbot.keyClicks(dialog.fields["diastolic"], "82")
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+    lines = [editor.made.item(i).text() for i in range(editor.made.count())]
+    assert any(line.startswith("Vitals:") and "128" in line for line in lines), lines
+    assert any("82" in line for line in lines), lines
+    assert changes
+    kinds = [m.kind for m in get_encounter(doc, encounter.id).made]
+    assert kinds.count("vitals") == 2
 
 
 def test_encounters_pane_new_open_and_entered_in_error(qtbot, doc, patients, encounter):
@@ -235,3 +250,39 @@ def test_encounters_pane_new_open_and_entered_in_error(qtbot, doc, patients, enc
     struck = pane.model.index(0, 0).data(Qt.ItemDataRole.FontRole)
     assert struck is not None and struck.strikeOut()
     assert pane.model.index(0, 4).data() == "Entered in error"
+
+
+def test_templates_and_phrases_dialog(qtbot, doc, nurse):
+    from emr.services.note_templates import list_note_templates, phrase_map
+    from ui.chart.templates_dialog import TemplatesDialog
+
+    dialog = TemplatesDialog(doc)
+    show(qtbot, dialog)
+    tab = dialog.templates
+    qtbot.keyClicks(tab.name, "Annual")
+    tab.visit_type.setCurrentText("Annual physical")
+    qtbot.keyClicks(tab.sections["plan"], "Return in a year.")
+    qtbot.keyClick(tab.sections["plan"], Qt.Key.Key_S, CTRL)
+    [saved] = list_note_templates(nurse, "Annual physical")
+    assert (saved.name, saved.plan) == ("Annual", "Return in a year.")
+    assert tab.list.count() == 1
+
+    dialog.tabs.setCurrentWidget(dialog.phrases)
+    phrases = dialog.phrases
+    qtbot.keyClicks(phrases.abbreviation, "two words")
+    qtbot.keyClicks(phrases.text, "x")
+    qtbot.mouseClick(phrases.save_button, LEFT)
+    assert "abbreviation" in phrases.error.text()
+    phrases.abbreviation.clear()
+    qtbot.keyClicks(phrases.abbreviation, ".rrr")
+    phrases.text.clear()
+    qtbot.keyClicks(phrases.text, "Regular rate and rhythm.")
+    phrases.shared.setFocus()
+    qtbot.keyClick(phrases.shared, Qt.Key.Key_Space)
+    qtbot.mouseClick(phrases.save_button, LEFT)
+    assert phrase_map(nurse) == {".rrr": "Regular rate and rhythm."}
+
+    nurse_view = TemplatesDialog(nurse)
+    qtbot.addWidget(nurse_view)
+    assert not nurse_view.templates.save_button.isVisibleTo(nurse_view)
+    assert not nurse_view.phrases.shared.isVisibleTo(nurse_view)
