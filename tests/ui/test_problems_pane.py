@@ -157,3 +157,20 @@ def test_front_desk_sees_the_refusal_not_the_problems(qtbot, db, users, patients
     pane = _pane(qtbot, front_desk, patients[0].id)
     assert pane.model.rowCount() == 0
     assert "emergency access" in pane.error.text()
+
+
+def test_edit_keeps_the_code_and_changes_the_status(qtbot, db, users, patients):
+    doc = _doc(db, users)
+    pid = patients[0].id
+    add_problem(doc, pid, "I10")
+    pane = _pane(qtbot, doc, pid)
+    pane.table.selectRow(0)
+    qtbot.mouseClick(pane.edit_button, Qt.MouseButton.LeftButton)
+    dialog = _dialog(qtbot, pane)
+    assert dialog.picker.code == "I10" and dialog.picker.edit.text().startswith("I10 ")
+    qtbot.waitUntil(dialog.picker.edit.hasFocus, timeout=3000)
+    dialog.status.setFocus()
+    qtbot.keyClicks(dialog.status, "Inactive")
+    with qtbot.waitSignal(pane.changed):
+        qtbot.keyClick(dialog.status, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert [(p.icd10_code, p.status) for p in pane.problems] == [("I10", "inactive")]
