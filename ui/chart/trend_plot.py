@@ -4,11 +4,13 @@ selector (1 year, 5 years, all) so that years of data stay readable."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from PySide6.QtCharts import (
     QAreaSeries,
+    QCategoryAxis,
     QChart,
     QChartView,
     QDateTimeAxis,
@@ -20,6 +22,7 @@ from PySide6.QtCore import QDateTime, QMargins, QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
 
+YEARS_FROM = timedelta(days=6 * 365)  # a longer span is labelled by year
 MARKERS_UP_TO = 40  # more points than this in view: a line without markers
 FLAGGED_MARKERS_UP_TO = 400  # abnormal values are marked red up to this many points in view
 RANGES: list[tuple[str, int | None]] = [("1 year", 365), ("5 years", 5 * 365), ("All", None)]
@@ -61,7 +64,10 @@ class TrendPlot(QWidget):
         self.x_axis.setTickCount(7)
         self.y_axis = QValueAxis()
         self.y_axis.setLabelFormat("%g")
+        self.year_axis = QCategoryAxis()
+        self.year_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         self.chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(self.year_axis, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
         self.view = QChartView(self.chart)
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -133,6 +139,7 @@ class TrendPlot(QWidget):
         everything = [p for _line, points in shown for p in points]
         if not everything:
             self.x_axis.setVisible(False)
+            self.year_axis.setVisible(False)
             self.y_axis.setVisible(False)
             self.empty.setText(
                 "No values recorded." if newest is None else "No values in this period."
@@ -146,14 +153,20 @@ class TrendPlot(QWidget):
             first = start
         if last - first < timedelta(days=2):
             first, last = first - timedelta(days=1), last + timedelta(days=1)
-        x_axis, y_axis = self.x_axis, self.y_axis
-        x_axis.setVisible(True)
+        by_year = last - first > YEARS_FROM
+        x_axis = self.year_axis if by_year else self.x_axis
+        y_axis = self.y_axis
+        self.year_axis.setVisible(by_year)
+        self.x_axis.setVisible(not by_year)
         y_axis.setVisible(True)
-        x_axis.setFormat(self._date_format(last - first))
-        x_axis.setRange(
-            QDateTime.fromMSecsSinceEpoch(int(_ms(first))),
-            QDateTime.fromMSecsSinceEpoch(int(_ms(last))),
-        )
+        if by_year:
+            self._label_years(first, last)
+        else:
+            self.x_axis.setFormat(self._date_format(last - first))
+            self.x_axis.setRange(
+                QDateTime.fromMSecsSinceEpoch(int(_ms(first))),
+                QDateTime.fromMSecsSinceEpoch(int(_ms(last))),
+            )
         y_axis.setTitleText(self._unit)
 
         values = [v for _when, v in everything]
@@ -178,10 +191,21 @@ class TrendPlot(QWidget):
             if not marker.series().name():
                 marker.setVisible(False)
 
+    def _label_years(self, first: datetime, last: datetime) -> None:
+        """Years of data: a label on each 1 January (every few years when there are many), as
+        evenly spaced date ticks would put a year's label on 31 December of the year before."""
+        axis = self.year_axis
+        for label in axis.categoriesLabels():
+            axis.remove(label)
+        step = math.ceil((last.year - first.year + 1) / 10)
+        axis.setRange(_ms(first), _ms(last))
+        axis.setStartValue(_ms(first))
+        for year in range(first.year + 1, last.year + 1):
+            if year % step == 0:
+                axis.append(str(year), _ms(datetime(year, 1, 1)))
+
     @staticmethod
     def _date_format(span: timedelta) -> str:
-        if span > timedelta(days=3 * 365):
-            return "yyyy"
         if span > timedelta(days=120):
             return "MMM yyyy"
         return "d MMM yy"
