@@ -201,8 +201,8 @@ class VitalsPane(ChartPane):
 
         self.chooser = QComboBox()
         self.chooser.setObjectName("vitalChooser")
-        for label, keys in PLOTS:
-            self.chooser.addItem(label, keys)
+        for label, _keys in PLOTS:
+            self.chooser.addItem(label)
         self.chooser.currentIndexChanged.connect(self.plot_chosen)
         self.plot = TrendPlot()
         plot_box = QWidget()
@@ -239,7 +239,7 @@ class VitalsPane(ChartPane):
 
     def plot_chosen(self) -> None:
         label = self.chooser.currentText()
-        keys: tuple[str, ...] = self.chooser.currentData()
+        keys = PLOTS[max(self.chooser.currentIndex(), 0)][1]
         unit = preferred_unit(self.actor, keys[0])
         try:
             lines = []
