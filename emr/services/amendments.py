@@ -5,7 +5,6 @@ denial. Nothing of it is ever removed: it all stays visible in the chart."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,11 +25,12 @@ from emr.security.permissions import Permission
 from emr.services.clinical import (
     check_version,
     load_row,
-    mark_entered_in_error,
+    mark_entered_in_error_in,
     open_chart_in,
     record_clinical,
 )
 from emr.services.context import Actor
+from emr.services.encounters import add_addendum_in
 
 STATUS_LABELS = {"pending": "Pending", "accepted": "Accepted", "denied": "Denied"}
 CORRECTIONS = ("addendum", "entered_in_error")
@@ -134,10 +134,6 @@ class AmendmentRecord:
         if self.status == "denied":
             return f"Denied: {self.decision_reason}"
         return ""
-
-
-def signed_text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _record(s: Session, r: AmendmentRequest) -> AmendmentRecord:
@@ -258,30 +254,11 @@ def _accept_with_addendum(
             raise ValidationError(
                 {"note_id": "That note is a draft: correct it directly, or sign it first."}
             )
-        now = utcnow()
-        # The same row encounters.add_addendum makes; kept here so that the acceptance and its
-        # addendum are one transaction.
-        addendum = Addendum(
-            note_id=note.id,
-            patient_id=note.patient_id,
-            text=text,
-            signed_by=actor.user_id,
-            signed_at=now,
-            signed_hash=signed_text_hash(text),
-            amendment_request_id=request.id,
+        addendum = add_addendum_in(s, actor, note, text, request.id)
+        _decide(
+            request, actor, addendum.signed_at, "accepted", "addendum", Note.__tablename__, note.id
         )
-        s.add(addendum)
-        _decide(request, actor, now, "accepted", "addendum", Note.__tablename__, note.id)
         s.flush()
-        record_clinical(
-            s,
-            actor,
-            "sign",
-            Addendum.__tablename__,
-            addendum.id,
-            note.patient_id,
-            f"addendum to note {note.id} for amendment request {request.id}",
-        )
         record_clinical(
             s,
             actor,
@@ -312,18 +289,12 @@ def _accept_with_error_mark(
         raise ValidationError(problems)
     assert entity is not None and entity_id is not None
     model, what = CORRECTABLE[entity]
-    with actor.read() as s:
+    with actor.write() as s:  # the mark and the decision: one transaction
         request = _pending(s, actor, request_id, version)
         row = load_row(s, model, entity_id, what)
         if row.patient_id != request.patient_id:
             raise ValidationError({"entity_id": f"That {what} is another patient's."})
-        row_version = row.version
-    # mark_entered_in_error has its own transaction; the request is decided right after it.
-    mark_entered_in_error(
-        actor, model, entity_id, row_version, f"{reason} (amendment request {request_id})", what
-    )
-    with actor.write() as s:
-        request = _pending(s, actor, request_id, version)
+        mark_entered_in_error_in(s, actor, row, f"{reason} (amendment request {request_id})", what)
         _decide(request, actor, utcnow(), "accepted", "entered_in_error", entity, entity_id)
         s.flush()
         record_clinical(

@@ -72,24 +72,38 @@ def mark_entered_in_error(
     actor: Actor, model: type, row_id: int, expected_version: int, reason: str, what: str
 ) -> None:
     """Mark a clinical record entered in error, with the reason; it stays in the chart, struck."""
+    with actor.write() as s:
+        row = load_row(s, model, row_id, what)
+        mark_entered_in_error_in(s, actor, row, reason, what, expected_version)
+
+
+def mark_entered_in_error_in(
+    s: Session,
+    actor: Actor,
+    row: Any,
+    reason: str,
+    what: str,
+    expected_version: int | None = None,
+) -> None:
+    """The same, inside the caller's transaction (e.g. with the amendment it answers)."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": f"Give the reason this {what} is entered in error."})
-    with actor.write() as s:
-        row = load_row(s, model, row_id, what)
-        open_chart_in(s, actor, row.patient_id, Permission.CHART_WRITE)
+    emergency = open_chart_in(s, actor, row.patient_id, Permission.CHART_WRITE)
+    if expected_version is not None:
         check_version(row, expected_version, what)
-        if row.entered_in_error:
-            raise ValidationError({"": f"This {what} is marked entered in error already."})
-        row.entered_in_error = True
-        row.error_reason = reason
-        s.flush()
-        record_clinical(
-            s,
-            actor,
-            "delete",
-            model.__tablename__,
-            row.id,
-            row.patient_id,
-            f"entered in error: {reason}",
-        )
+    if row.entered_in_error:
+        raise ValidationError({"": f"This {what} is marked entered in error already."})
+    row.entered_in_error = True
+    row.error_reason = reason
+    s.flush()
+    record_clinical(
+        s,
+        actor,
+        "delete",
+        type(row).__tablename__,
+        row.id,
+        row.patient_id,
+        f"entered in error: {reason}",
+        emergency=emergency,
+    )

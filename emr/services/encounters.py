@@ -457,24 +457,38 @@ def add_addendum(
                 raise NotFound(
                     f"This patient has no amendment request with id {amendment_request_id}."
                 )
-        addendum = Addendum(
-            note_id=note.id,
-            patient_id=note.patient_id,
-            text=text,
-            signed_by=actor.user_id,
-            signed_at=utcnow(),
-            signed_hash=addendum_hash(text),
-            amendment_request_id=amendment_request_id,
-        )
-        s.add(addendum)
-        s.flush()
-        detail = f"addendum to note {note.id}"
-        if amendment_request_id is not None:
-            detail += f", amendment request {amendment_request_id}"
-        record_clinical(
-            s, actor, "sign", "addendum", addendum.id, note.patient_id, detail, emergency=emergency
-        )
+        addendum = add_addendum_in(s, actor, note, text, amendment_request_id, emergency)
         return _addendum_record(addendum, actor.full_name)
+
+
+def add_addendum_in(
+    s: Session,
+    actor: Actor,
+    note: Note,
+    text: str,
+    amendment_request_id: int | None = None,
+    emergency: bool = False,
+) -> Addendum:
+    """The addendum row, signed now by the actor, in the caller's transaction (add_addendum,
+    and accepting a patient's amendment request)."""
+    addendum = Addendum(
+        note_id=note.id,
+        patient_id=note.patient_id,
+        text=text,
+        signed_by=actor.user_id,
+        signed_at=utcnow(),
+        signed_hash=addendum_hash(text),
+        amendment_request_id=amendment_request_id,
+    )
+    s.add(addendum)
+    s.flush()
+    detail = f"addendum to note {note.id}"
+    if amendment_request_id is not None:
+        detail += f", amendment request {amendment_request_id}"
+    record_clinical(
+        s, actor, "sign", "addendum", addendum.id, note.patient_id, detail, emergency=emergency
+    )
+    return addendum
 
 
 def verify_note(actor: Actor, note_id: int) -> bool:

@@ -96,7 +96,7 @@ def test_accepted_as_an_addendum_to_a_signed_note(chart, db):
         assert addendum.signed_hash == hashlib.sha256(addendum.text.encode()).hexdigest()
         assert note.plan == SIGNED_PLAN  # the signed text is unchanged
         sign = s.scalars(select(AuditEvent).where(AuditEvent.action == "sign")).one()
-        assert (sign.entity, sign.entity_id, sign.patient_id) == ("addenda", addendum.id, pid)
+        assert (sign.entity, sign.entity_id, sign.patient_id) == ("addendum", addendum.id, pid)
     assert [r.id for r in list_requests(actors["nina"], pid)] == [request.id]
     with pytest.raises(ValidationError, match="accepted already"):
         accept_request(doc, request.id, accepted.version, note_id=note_id, addendum_text="x")
