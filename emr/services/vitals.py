@@ -12,6 +12,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
@@ -113,9 +114,18 @@ def _key_by_code() -> dict[str, str]:
 
 
 def observation_record(
-    o: Observation, key_by_code: dict[str, str] | None = None
+    o: Observation | Any,
+    key_by_code: dict[str, str] | None = None,
+    local: dict[datetime, datetime] | None = None,
 ) -> ObservationRecord:
+    """The record of an observation (an ORM row or a row of _COLUMNS); `local` caches the
+    conversion of times to local time, which entries share."""
     keys = key_by_code if key_by_code is not None else _key_by_code()
+    when = o.observed_at
+    if local is None:
+        observed_at = to_local(when)
+    elif (observed_at := local.get(when)) is None:
+        observed_at = local[when] = to_local(when)
     return ObservationRecord(
         id=o.id,
         version=o.version,
@@ -132,7 +142,7 @@ def observation_record(
         ref_high=o.ref_high,
         ref_text=o.ref_text,
         flag=o.flag,
-        observed_at=to_local(o.observed_at),
+        observed_at=observed_at,
         panel_id=o.panel_id,
         performing_lab=o.performing_lab,
         source=o.source,
@@ -140,6 +150,34 @@ def observation_record(
         entered_in_error=o.entered_in_error,
         error_reason=o.error_reason,
     )
+
+
+_COLUMNS = [
+    getattr(Observation, name)
+    for name in [
+        "id",
+        "version",
+        "patient_id",
+        "encounter_id",
+        "category",
+        "loinc_code",
+        "name",
+        "value_num",
+        "value_text",
+        "unit",
+        "ref_low",
+        "ref_high",
+        "ref_text",
+        "flag",
+        "observed_at",
+        "panel_id",
+        "performing_lab",
+        "source",
+        "group_id",
+        "entered_in_error",
+        "error_reason",
+    ]
+]
 
 
 def vital_flag(key: str, canonical_value: float) -> str:
@@ -319,15 +357,17 @@ def list_vitals(actor: Actor, patient_id: int, include_errors: bool = False) -> 
     asked for)."""
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id)
+        # Plain columns, not ORM objects: years of vitals are thousands of rows.
         query = (
-            select(Observation)
+            select(*_COLUMNS)
             .where(Observation.patient_id == patient_id, Observation.category == VITAL_SIGNS)
             .order_by(Observation.observed_at.desc(), Observation.id)
         )
         if not include_errors:
             query = query.where(Observation.entered_in_error == false())
         keys = _key_by_code()
-        records = [observation_record(o, keys) for o in s.execute(query).scalars()]
+        local: dict[datetime, datetime] = {}
+        records = [observation_record(row, keys, local) for row in s.execute(query)]
         record_clinical(
             s, actor, "view", "vitals", None, patient_id, "vitals list", emergency=emergency
         )
