@@ -49,6 +49,13 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.chart, "C&hart")
             if self.schedule is not None:
                 self.schedule.chart_requested.connect(self.open_chart)
+                self.schedule.visit_requested.connect(self.start_visit)
+            if actor.can(Permission.CHART_WRITE):
+                from emr.codes.icd10 import warm_up
+                from ui.workers import run_in_background
+
+                # The code picker's first search would otherwise load the index (~0.3 s).
+                run_in_background(warm_up, on_error=lambda exc: log.warning("ICD-10: %s", exc))
         self.admin: AdminWorkspace | None = None
         if actor.can(Permission.SETTINGS_MANAGE):
             self.admin = AdminWorkspace(actor)
@@ -118,6 +125,22 @@ class MainWindow(QMainWindow):
         if self.chart is not None and not self.lock_screen.isVisible():
             self.tabs.setCurrentWidget(self.chart)
             self.chart.open_chart(patient_id)
+
+    def start_visit(self, appointment_id: int) -> None:
+        """The appointment's encounter, made the first time, opened in the chart."""
+        from emr.services.encounters import start_from_appointment
+
+        if self.chart is None or self.lock_screen.isVisible():
+            return
+        try:
+            encounter = start_from_appointment(self.actor, appointment_id)
+        except UserError as exc:
+            if self.schedule is not None:
+                self.schedule.show_error(str(exc))
+            return
+        self.tabs.setCurrentWidget(self.chart)
+        if self.chart.open_chart(encounter.patient_id) and self.chart.chart is not None:
+            self.chart.chart.open_record("encounters", encounter.id)
 
     def emergency_chart(self) -> None:
         """Roles without chart access break the glass in a Chart tab opened for it."""

@@ -10,8 +10,9 @@ from ui.style import ERROR_STYLE
 
 
 class ChartPane(QWidget):
-    """A tab of the chart. `reload()` reads its data again; it emits `changed` after it saved
-    something, so that the chart's header and timeline read theirs again."""
+    """A tab of the chart. It reads its data when made; `reload()` reads it again. It emits
+    `changed` after it saved something, so that the chart's header and other panes read theirs
+    again. `select(record_id)`, where a pane has it, shows one of its records."""
 
     title = "Pane"
     changed = Signal()

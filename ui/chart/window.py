@@ -34,6 +34,20 @@ PANES: list[tuple[str, str]] = [
     ("ui.chart.documents_pane", "DocumentsPane"),
     ("ui.chart.amendments_pane", "AmendmentsPane"),
 ]
+# Where a record named by the timeline or the chart search is shown: its table -> pane.
+PANE_OF_ENTITY: dict[str, str] = {
+    "encounters": "EncountersPane",
+    "notes": "EncountersPane",
+    "problems": "ProblemsPane",
+    "allergies": "AllergiesPane",
+    "medications": "MedicationsPane",
+    "immunizations": "ImmunizationsPane",
+    "observations": "VitalsPane",
+    "lab_panels": "ResultsPane",
+    "documents": "DocumentsPane",
+    "amendment_requests": "AmendmentsPane",
+    "history_entries": "HistoryPane",
+}
 ALLERGY_STYLE = "color: #b00020; font-weight: bold;"
 NOT_RECORDED_STYLE = "color: #8a6d00; font-weight: bold;"
 EMERGENCY_STYLE = "background: #b00020; color: white; font-weight: bold; padding: 2px 8px;"
@@ -102,6 +116,7 @@ class ChartView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.tabs, 1)
         self._show_header()
+        self.open_requested.connect(self.open_record)
         self._shown(self.tabs.currentIndex())
 
     # --- header -------------------------------------------------------------------------------
@@ -175,7 +190,6 @@ class ChartView(QWidget):
         self.tabs.setCurrentIndex(index)
         self.tabs.blockSignals(False)
         placeholder.deleteLater()
-        self._reload(pane)
 
     def _reload(self, pane: ChartPane) -> None:
         try:
@@ -198,6 +212,16 @@ class ChartView(QWidget):
                 self._shown(index)
                 return self.panes.get(name)
         return None
+
+    def open_record(self, entity: str, record_id: int) -> None:
+        """Show a record named by the timeline or the chart search in its pane."""
+        pane = self.show_pane(PANE_OF_ENTITY.get(entity, ""))
+        if pane is None:
+            return
+        if entity in ("encounters", "notes") and hasattr(pane, "open_encounter"):
+            pane.open_encounter(record_id)
+        elif hasattr(pane, "select"):
+            pane.select(record_id)
 
     def pane_names(self) -> list[str]:
         return [name for _module, name in PANES]

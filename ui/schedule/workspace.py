@@ -58,6 +58,7 @@ def as_date(d: QDate) -> date:
 
 class ScheduleWorkspace(QWidget):
     chart_requested = Signal(int)  # patient id: a clinician opens the patient's chart
+    visit_requested = Signal(int)  # appointment id: a clinician starts (or reopens) its visit
 
     def __init__(self, actor: Actor, parent=None) -> None:
         super().__init__(parent)
@@ -212,6 +213,12 @@ class ScheduleWorkspace(QWidget):
         self.chart_button.setVisible(self.actor.can(Permission.CHART_READ))
         self.chart_button.clicked.connect(self._open_chart)
         layout.addWidget(self.chart_button)
+        self.visit_button = QPushButton("Start &visit")
+        self.visit_button.setObjectName("startVisit")
+        self.visit_button.setToolTip("Open this appointment's encounter and note in the chart")
+        self.visit_button.setVisible(self.actor.can(Permission.CHART_WRITE))
+        self.visit_button.clicked.connect(self._start_visit)
+        layout.addWidget(self.visit_button)
         self._show_details()
 
     def _build_legend(self) -> None:
@@ -345,12 +352,14 @@ class ScheduleWorkspace(QWidget):
     def _show_details(self) -> None:
         a = self.selected
         self.chart_button.setEnabled(False)
+        self.visit_button.setEnabled(False)
         for button in (*self.status_buttons.values(), self.edit_button, self.cancel_button):
             button.setEnabled(a is not None and self.can_write and a.status != "cancelled")
         if a is None:
             self.details.setText("Select an appointment." if self.can_write else "")
             return
         self.chart_button.setEnabled(True)
+        self.visit_button.setEnabled(a.status != "cancelled")
         for status, button in self.status_buttons.items():
             button.setEnabled(button.isEnabled() and a.status != status)
         lines = [
@@ -370,6 +379,10 @@ class ScheduleWorkspace(QWidget):
         self.details.setText("<br>".join(line for line in lines if line))
 
     # --- actions ------------------------------------------------------------------------------
+
+    def _start_visit(self) -> None:
+        if self.selected is not None:
+            self.visit_requested.emit(self.selected.id)
 
     def _open_chart(self) -> None:
         if self.selected is not None:
