@@ -18,6 +18,7 @@ from emr.services.context import Actor
 DEMO_AREAS: list[str] = [
     "emr.demo.patients",
     "emr.demo.scheduling",
+    "emr.demo.chart",
 ]
 
 
