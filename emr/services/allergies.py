@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from emr.errors import ValidationError
 from emr.localtime import to_local
-from emr.models.chart import Encounter
 from emr.models.clinical import Allergy, AllergyStatus
 from emr.security.permissions import Permission
 from emr.services.clinical import (
+    check_encounter,
     check_version,
     load_row,
     mark_entered_in_error,
@@ -197,10 +197,7 @@ def add_allergy(
     _check(substance, category, reaction, severity, status, onset)
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
-        if encounter_id is not None:
-            encounter = load_row(s, Encounter, encounter_id, "encounter")
-            if encounter.patient_id != patient_id:
-                raise ValidationError({"encounter_id": "That encounter is another patient's."})
+        check_encounter(s, patient_id, encounter_id)
         allergy = Allergy(
             patient_id=patient_id,
             encounter_id=encounter_id,

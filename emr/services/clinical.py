@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from emr.errors import ConflictError, NotFound, ValidationError
+from emr.models.chart import Encounter
 from emr.models.patients import Patient
 from emr.security import audit
 from emr.security.permissions import Permission
@@ -51,6 +52,21 @@ def record_clinical(
         detail=detail[:AUDIT_DETAIL_MAX],
         emergency=emergency,
     )
+
+
+def encounter_problem(s: Session, patient_id: int, encounter_id: int | None) -> str | None:
+    """Why this encounter cannot hold a record of this patient, or None."""
+    if encounter_id is None:
+        return None
+    encounter = s.get(Encounter, encounter_id)
+    if encounter is None or encounter.patient_id != patient_id:
+        return "That encounter is not one of this patient's."
+    return None
+
+
+def check_encounter(s: Session, patient_id: int, encounter_id: int | None) -> None:
+    if problem := encounter_problem(s, patient_id, encounter_id):
+        raise ValidationError({"encounter_id": problem})
 
 
 def load_row(s: Session, model: type, row_id: int, what: str) -> Any:

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from emr.errors import UserError, ValidationError
 from emr.localtime import to_local
-from emr.models.chart import Encounter
 from emr.models.documents import Document, DocumentContent
 from emr.security.permissions import Permission
 from emr.services.clinical import (
+    check_encounter,
     load_row,
     mark_entered_in_error,
     open_chart_in,
@@ -163,10 +163,7 @@ def attach_document(
     media_type = sniff_media_type(data)
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
-        if encounter_id is not None:
-            encounter = s.get(Encounter, encounter_id)
-            if encounter is None or encounter.patient_id != patient_id:
-                raise ValidationError({"encounter": "That encounter is not in this chart."})
+        check_encounter(s, patient_id, encounter_id)
         digest = _store_content(s, data)
         doc = Document(
             patient_id=patient_id,

@@ -14,11 +14,15 @@ from sqlalchemy.orm import Session
 from emr.codes.cvx import Vaccine, get_cvx
 from emr.errors import NotFound, ValidationError
 from emr.localtime import to_local
-from emr.models.chart import Encounter
 from emr.models.clinical import Immunization
 from emr.models.patients import Patient
 from emr.security.permissions import Permission
-from emr.services.clinical import mark_entered_in_error, open_chart_in, record_clinical
+from emr.services.clinical import (
+    encounter_problem,
+    mark_entered_in_error,
+    open_chart_in,
+    record_clinical,
+)
 from emr.services.context import Actor
 
 ENTITY = "immunizations"
@@ -181,7 +185,8 @@ def record_immunization(
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
         _check_given_on(s, errors, patient_id, given_on, "given_on")
-        _check_encounter(s, errors, patient_id, encounter_id)
+        if problem := encounter_problem(s, patient_id, encounter_id):
+            errors["encounter_id"] = problem
         if errors:
             raise ValidationError(errors)
         row = Immunization(
@@ -233,7 +238,8 @@ def record_historical(
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
         _check_given_on(s, errors, patient_id, given_on, "given_on")
-        _check_encounter(s, errors, patient_id, encounter_id)
+        if problem := encounter_problem(s, patient_id, encounter_id):
+            errors["encounter_id"] = problem
         if errors:
             raise ValidationError(errors)
         row = Immunization(
@@ -271,7 +277,8 @@ def record_refusal(
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
         _check_given_on(s, errors, patient_id, on, "on")
-        _check_encounter(s, errors, patient_id, encounter_id)
+        if problem := encounter_problem(s, patient_id, encounter_id):
+            errors["encounter_id"] = problem
         if errors:
             raise ValidationError(errors)
         row = Immunization(
@@ -360,16 +367,6 @@ def _check_given_on(
     born = s.get(Patient, patient_id).date_of_birth
     if day < born:
         errors[field] = f"The date is before the patient's birth ({born:%m/%d/%Y})."
-
-
-def _check_encounter(
-    s: Session, errors: dict[str, str], patient_id: int, encounter_id: int | None
-) -> None:
-    if encounter_id is None:
-        return
-    encounter = s.get(Encounter, encounter_id)
-    if encounter is None or encounter.patient_id != patient_id:
-        errors["encounter"] = "That encounter is not one of this patient's."
 
 
 def _save(

@@ -28,12 +28,17 @@ from emr.errors import NotFound, ValidationError
 from emr.localtime import to_local, to_utc
 from emr.models.observations import LabPanel, Observation
 from emr.security.permissions import Permission
-from emr.services.clinical import check_version, load_row, open_chart_in, record_clinical
+from emr.services.clinical import (
+    check_encounter,
+    check_version,
+    load_row,
+    open_chart_in,
+    record_clinical,
+)
 from emr.services.context import Actor
 from emr.services.vitals import (
     LABORATORY,
     ObservationRecord,
-    check_encounter,
     check_taken_at,
     format_number,
     mark_observations_in_error,

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from emr.errors import ValidationError
 from emr.localtime import to_local
-from emr.models.chart import Encounter
 from emr.models.clinical import Medication
 from emr.models.patients import Patient
 from emr.security.permissions import Permission
 from emr.services.clinical import (
+    check_encounter,
     check_version,
     load_row,
     mark_entered_in_error,
@@ -148,7 +148,7 @@ def add_medication(
         )
         _check_source(source)
         _check_started_on(s, patient_id, started_on, today)
-        _check_encounter(s, patient_id, encounter_id)
+        check_encounter(s, patient_id, encounter_id)
         row = Medication(
             patient_id=patient_id,
             encounter_id=encounter_id,
@@ -364,14 +364,6 @@ def _check_started_on(s: Session, patient_id: int, started_on: date | None, toda
         raise ValidationError(
             {"started_on": f"The start date is before the patient's birth ({born:%m/%d/%Y})."}
         )
-
-
-def _check_encounter(s: Session, patient_id: int, encounter_id: int | None) -> None:
-    if encounter_id is None:
-        return
-    encounter = s.get(Encounter, encounter_id)
-    if encounter is None or encounter.patient_id != patient_id:
-        raise ValidationError({"encounter": "That encounter is not one of this patient's."})
 
 
 def _check_not_in_error(row: Medication) -> None:

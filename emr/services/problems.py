@@ -11,10 +11,10 @@ from sqlalchemy import select
 from emr.codes.icd10 import SYSTEM, require_billable
 from emr.errors import NotFound, ValidationError
 from emr.localtime import to_local
-from emr.models.chart import Encounter
 from emr.models.clinical import Problem
 from emr.security.permissions import Permission
 from emr.services.clinical import (
+    check_encounter,
     check_version,
     load_row,
     mark_entered_in_error,
@@ -123,10 +123,7 @@ def add_problem(
     _check_fields(status, onset, resolved_on, notes, today)
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
-        if encounter_id is not None:
-            encounter = load_row(s, Encounter, encounter_id, "encounter")
-            if encounter.patient_id != patient_id:
-                raise ValidationError({"encounter_id": "That encounter is another patient's."})
+        check_encounter(s, patient_id, encounter_id)
         problem = Problem(
             patient_id=patient_id,
             encounter_id=encounter_id,

@@ -20,10 +20,15 @@ from sqlalchemy.orm import Session
 from emr.codes import loinc, units
 from emr.errors import NotFound, ValidationError
 from emr.localtime import now_local, to_local, to_utc
-from emr.models.chart import Encounter
 from emr.models.observations import Observation
 from emr.security.permissions import Permission
-from emr.services.clinical import check_version, load_row, open_chart_in, record_clinical
+from emr.services.clinical import (
+    check_encounter,
+    check_version,
+    load_row,
+    open_chart_in,
+    record_clinical,
+)
 from emr.services.context import Actor
 
 VITAL_SIGNS = "vital-signs"
@@ -189,14 +194,6 @@ def compute_bmi(weight_kg: float, height_cm: float) -> float:
     """Body mass index, kg/m², to one decimal."""
     metres = height_cm / 100
     return round(weight_kg / (metres * metres), 1)
-
-
-def check_encounter(s: Session, patient_id: int, encounter_id: int | None) -> None:
-    if encounter_id is None:
-        return
-    encounter = s.get(Encounter, encounter_id)
-    if encounter is None or encounter.patient_id != patient_id:
-        raise NotFound(f"There is no encounter with id {encounter_id} in this chart.")
 
 
 def check_taken_at(measured_at: datetime, field: str = "measured_at") -> None:
