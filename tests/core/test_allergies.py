@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
@@ -17,24 +15,6 @@ from emr.services.allergies import (
     record_no_known_allergies,
     update_allergy,
 )
-from emr.services.auth import login
-from emr.services.patients import PatientInput, register_patient
-from emr.services.users import create_user
-
-PW = "a good password"
-
-
-@pytest.fixture
-def chart(db, operator):
-    for username, role in [("fran", "front_desk"), ("nina", "nurse"), ("doc", "physician")]:
-        create_user(operator, username=username, full_name=username.title(), role=role, password=PW)
-    patient = register_patient(
-        operator,
-        PatientInput(
-            family_name="Okafor", given_name="Ada", date_of_birth=date(1950, 1, 1), sex="F"
-        ),
-    )
-    return {name: login(db, name, PW) for name in ("fran", "nina", "doc")}, patient.id
 
 
 def _actions(db, entity):
@@ -59,9 +39,9 @@ def _edit(allergy, **changes):
     return fields | changes
 
 
-def test_never_assumed_none_until_recorded(chart):
-    actors, pid = chart
-    nina = actors["nina"]
+def test_never_assumed_none_until_recorded(nurse, patient):
+    pid = patient.id
+    nina = nurse
     state = allergy_state(nina, pid)
     assert (state.kind, state.allergies, state.text) == (
         "not_recorded",
@@ -74,9 +54,9 @@ def test_never_assumed_none_until_recorded(chart):
     assert allergy_state(nina, pid).kind == "no_known"
 
 
-def test_an_allergy_clears_no_known_and_blocks_it(chart, db):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_an_allergy_clears_no_known_and_blocks_it(physician, patient, db):
+    pid = patient.id
+    doc = physician
     record_no_known_allergies(doc, pid)
     penicillin = add_allergy(
         doc, pid, " Penicillin ", "drug_class", reaction="hives", severity="severe"
@@ -99,9 +79,9 @@ def test_an_allergy_clears_no_known_and_blocks_it(chart, db):
     assert _actions(db, "allergy_status") == ["update", "update"]
 
 
-def test_entered_in_error_leaves_the_list_and_the_state(chart):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_entered_in_error_leaves_the_list_and_the_state(physician, patient):
+    pid = patient.id
+    doc = physician
     peanut = add_allergy(doc, pid, "Peanut", "food", reaction="anaphylaxis", severity="severe")
     latex = add_allergy(doc, pid, "Latex", "environmental", status="inactive")
     assert [a.id for a in list_allergies(doc, pid)] == [peanut.id, latex.id]  # active first
@@ -113,17 +93,17 @@ def test_entered_in_error_leaves_the_list_and_the_state(chart):
     assert record_no_known_allergies(doc, pid).kind == "no_known"
 
 
-def test_validation(chart):
-    actors, pid = chart
+def test_validation(physician, patient):
+    pid = patient.id
     with pytest.raises(ValidationError) as caught:
-        add_allergy(actors["doc"], pid, " ", "pollen", severity="deadly", status="gone")
+        add_allergy(physician, pid, " ", "pollen", severity="deadly", status="gone")
     assert set(caught.value.field_errors) == {"substance", "category", "severity", "status"}
-    assert add_allergy(actors["doc"], pid, "Cats", "environmental").severity == ""  # not known
+    assert add_allergy(physician, pid, "Cats", "environmental").severity == ""  # not known
 
 
-def test_front_desk_is_refused_and_reads_are_audited(chart, db):
-    actors, pid = chart
-    fran = actors["fran"]
+def test_front_desk_is_refused_and_reads_are_audited(front_desk_user, nurse, patient, db):
+    pid = patient.id
+    fran = front_desk_user
     for call in (
         lambda: allergy_state(fran, pid),
         lambda: list_allergies(fran, pid),
@@ -132,7 +112,7 @@ def test_front_desk_is_refused_and_reads_are_audited(chart, db):
     ):
         with pytest.raises(PermissionDenied):
             call()
-    add_allergy(actors["nina"], pid, "Peanut", "food")
-    list_allergies(actors["nina"], pid)
-    allergy_state(actors["nina"], pid)
+    add_allergy(nurse, pid, "Peanut", "food")
+    list_allergies(nurse, pid)
+    allergy_state(nurse, pid)
     assert _actions(db, "allergies") == ["create", "view", "view"]

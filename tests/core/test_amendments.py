@@ -22,26 +22,10 @@ from emr.services.amendments import (
     record_request,
     signed_notes,
 )
-from emr.services.auth import login
 from emr.services.patients import PatientInput, register_patient
 from emr.services.problems import add_problem, list_problems
-from emr.services.users import create_user
 
-PW = "a good password"
 SIGNED_PLAN = "Metformin 500 mg twice daily."
-
-
-@pytest.fixture
-def chart(db, operator):
-    for username, role in [("fran", "front_desk"), ("nina", "nurse"), ("doc", "physician")]:
-        create_user(operator, username=username, full_name=username.title(), role=role, password=PW)
-    patient = register_patient(
-        operator,
-        PatientInput(
-            family_name="Okafor", given_name="Ada", date_of_birth=date(1950, 1, 1), sex="F"
-        ),
-    )
-    return {name: login(db, name, PW) for name in ("fran", "nina", "doc")}, patient.id
 
 
 def make_note(db, doc, patient_id: int, *, signed: bool = True) -> int:
@@ -70,11 +54,11 @@ def _request(actor, pid, what="The plan of my March visit"):
     return record_request(actor, pid, date.today(), what, "I never took metformin.")
 
 
-def test_accepted_as_an_addendum_to_a_signed_note(chart, db):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_accepted_as_an_addendum_to_a_signed_note(nurse, physician, patient, db):
+    pid = patient.id
+    doc = physician
     note_id = make_note(db, doc, pid)
-    request = _request(actors["nina"], pid)  # a nurse records what the patient asked
+    request = _request(nurse, pid)  # a nurse records what the patient asked
     assert (request.status, request.decided_by) == ("pending", "")
     accepted = accept_request(
         doc,
@@ -86,7 +70,7 @@ def test_accepted_as_an_addendum_to_a_signed_note(chart, db):
     )
     assert (accepted.status, accepted.correction) == ("accepted", "addendum")
     assert (accepted.linked_entity, accepted.linked_id) == ("notes", note_id)
-    assert accepted.decided_by == "Doc" and accepted.decided_at is not None
+    assert accepted.decided_by == "Doc Tester" and accepted.decided_at is not None
     assert accepted.addendum_text.startswith("Patient reports")
     with db.read() as s:
         addendum = s.scalars(select(Addendum)).one()
@@ -97,14 +81,14 @@ def test_accepted_as_an_addendum_to_a_signed_note(chart, db):
         assert note.plan == SIGNED_PLAN  # the signed text is unchanged
         sign = s.scalars(select(AuditEvent).where(AuditEvent.action == "sign")).one()
         assert (sign.entity, sign.entity_id, sign.patient_id) == ("addendum", addendum.id, pid)
-    assert [r.id for r in list_requests(actors["nina"], pid)] == [request.id]
+    assert [r.id for r in list_requests(nurse, pid)] == [request.id]
     with pytest.raises(ValidationError, match="accepted already"):
         accept_request(doc, request.id, accepted.version, note_id=note_id, addendum_text="x")
 
 
-def test_an_addendum_needs_a_signed_note_of_this_patient(chart, db, operator):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_an_addendum_needs_a_signed_note_of_this_patient(physician, patient, db, operator):
+    pid = patient.id
+    doc = physician
     other = register_patient(
         operator,
         PatientInput(family_name="Berg", given_name="Ole", date_of_birth=date(1970, 1, 1), sex="M"),
@@ -124,9 +108,9 @@ def test_an_addendum_needs_a_signed_note_of_this_patient(chart, db, operator):
     assert list_requests(doc, pid)[0].status == "pending"
 
 
-def test_accepted_as_entered_in_error(chart):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_accepted_as_entered_in_error(physician, patient):
+    pid = patient.id
+    doc = physician
     problem = add_problem(doc, pid, "E11.9")
     request = _request(doc, pid, what="Diabetes on my problem list")
     accepted = accept_request(
@@ -149,9 +133,9 @@ def test_accepted_as_entered_in_error(chart):
     assert struck.error_reason == f"Never diagnosed with diabetes (amendment request {request.id})"
 
 
-def test_denied_with_a_reason_then_the_disagreement_attached(chart):
-    actors, pid = chart
-    doc, nina = actors["doc"], actors["nina"]
+def test_denied_with_a_reason_then_the_disagreement_attached(nurse, physician, patient):
+    pid = patient.id
+    doc, nina = physician, nurse
     request = _request(nina, pid)
     with pytest.raises(ValidationError, match="denied request only"):
         attach_disagreement(nina, request.id, request.version, "I disagree", date.today())
@@ -174,10 +158,12 @@ def test_denied_with_a_reason_then_the_disagreement_attached(chart):
     )
 
 
-def test_only_a_physician_decides_and_front_desk_sees_nothing(chart, db):
-    actors, pid = chart
-    nina, fran = actors["nina"], actors["fran"]
-    note_id = make_note(db, actors["doc"], pid)
+def test_only_a_physician_decides_and_front_desk_sees_nothing(
+    front_desk_user, nurse, physician, patient, db
+):
+    pid = patient.id
+    nina, fran = nurse, front_desk_user
+    note_id = make_note(db, physician, pid)
     request = _request(nina, pid)
     with pytest.raises(PermissionDenied):
         accept_request(nina, request.id, request.version, note_id=note_id, addendum_text="x")
@@ -195,9 +181,9 @@ def test_only_a_physician_decides_and_front_desk_sees_nothing(chart, db):
     assert addenda == []
 
 
-def test_what_a_physician_may_choose_to_correct(chart, db):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_what_a_physician_may_choose_to_correct(front_desk_user, physician, patient, db):
+    pid = patient.id
+    doc = physician
     signed = make_note(db, doc, pid)
     make_note(db, doc, pid, signed=False)
     assert [(c.entity, c.id) for c in signed_notes(doc, pid)] == [("notes", signed)]
@@ -211,4 +197,4 @@ def test_what_a_physician_may_choose_to_correct(chart, db):
     with pytest.raises(ValidationError):
         correctable_records(doc, pid, "users")
     with pytest.raises(PermissionDenied):
-        signed_notes(actors["fran"], pid)
+        signed_notes(front_desk_user, pid)

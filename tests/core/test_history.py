@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from emr.errors import ConflictError, PermissionDenied, ValidationError
 from emr.models.audit import AuditEvent
-from emr.services.auth import login
 from emr.services.history import (
     HistoryInput,
     add_history,
@@ -17,28 +14,11 @@ from emr.services.history import (
     mark_history_entered_in_error,
     update_history,
 )
-from emr.services.patients import PatientInput, register_patient
-from emr.services.users import create_user
-
-PW = "a good password"
 
 
-@pytest.fixture
-def chart(db, operator):
-    for username, role in [("fran", "front_desk"), ("nina", "nurse"), ("doc", "physician")]:
-        create_user(operator, username=username, full_name=username.title(), role=role, password=PW)
-    patient = register_patient(
-        operator,
-        PatientInput(
-            family_name="Okafor", given_name="Ada", date_of_birth=date(1950, 1, 1), sex="F"
-        ),
-    )
-    return {name: login(db, name, PW) for name in ("fran", "nina", "doc")}, patient.id
-
-
-def test_each_kind_is_kept_and_listed_in_order(chart, db):
-    actors, pid = chart
-    nina = actors["nina"]
+def test_each_kind_is_kept_and_listed_in_order(nurse, patient, db):
+    pid = patient.id
+    nina = nurse
     smoke = add_history(nina, pid, HistoryInput("social", "10 pack-years, quit 2010", "Tobacco"))
     mother = add_history(
         nina, pid, HistoryInput("family", "Breast cancer", relative="Mother", when_text="at 52")
@@ -63,9 +43,9 @@ def test_each_kind_is_kept_and_listed_in_order(chart, db):
     assert actions == ["create"] * 4 + ["view"] * 2
 
 
-def test_kinds_categories_and_relatives_are_checked(chart):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_kinds_categories_and_relatives_are_checked(physician, patient):
+    pid = patient.id
+    doc = physician
     cases = [
         (HistoryInput("past", "Asthma"), {"kind"}),
         (HistoryInput("family", "Diabetes"), {"relative"}),
@@ -84,9 +64,9 @@ def test_kinds_categories_and_relatives_are_checked(chart):
     assert list_history(doc, pid) == []
 
 
-def test_update_keeps_the_kind_checks_the_version_and_errors_are_struck(chart):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_update_keeps_the_kind_checks_the_version_and_errors_are_struck(physician, patient):
+    pid = patient.id
+    doc = physician
     job = add_history(doc, pid, HistoryInput("social", "Teacher", "occupation"))
     changed = update_history(
         doc, job.id, job.version, HistoryInput("social", "Retired teacher", "occupation")
@@ -103,9 +83,9 @@ def test_update_keeps_the_kind_checks_the_version_and_errors_are_struck(chart):
     ]
 
 
-def test_front_desk_is_refused(chart):
-    actors, pid = chart
+def test_front_desk_is_refused(front_desk_user, patient):
+    pid = patient.id
     with pytest.raises(PermissionDenied):
-        add_history(actors["fran"], pid, HistoryInput("medical", "Asthma"))
+        add_history(front_desk_user, pid, HistoryInput("medical", "Asthma"))
     with pytest.raises(PermissionDenied):
-        list_history(actors["fran"], pid)
+        list_history(front_desk_user, pid)

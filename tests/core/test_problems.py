@@ -10,8 +10,6 @@ from sqlalchemy import select
 
 from emr.errors import ConflictError, PermissionDenied, ValidationError
 from emr.models.audit import AuditEvent
-from emr.services.auth import login
-from emr.services.patients import PatientInput, register_patient
 from emr.services.problems import (
     add_problem,
     list_problems,
@@ -19,22 +17,6 @@ from emr.services.problems import (
     resolve_problem,
     update_problem,
 )
-from emr.services.users import create_user
-
-PW = "a good password"
-
-
-@pytest.fixture
-def chart(db, operator):
-    for username, role in [("fran", "front_desk"), ("nina", "nurse"), ("doc", "physician")]:
-        create_user(operator, username=username, full_name=username.title(), role=role, password=PW)
-    patient = register_patient(
-        operator,
-        PatientInput(
-            family_name="Okafor", given_name="Ada", date_of_birth=date(1950, 1, 1), sex="F"
-        ),
-    )
-    return {name: login(db, name, PW) for name in ("fran", "nina", "doc")}, patient.id
 
 
 def _events(db, entity="problems"):
@@ -50,9 +32,9 @@ def _events(db, entity="problems"):
         return [tuple(r) for r in rows]
 
 
-def test_a_billable_code_is_stored_with_its_description(chart, db):
-    actors, pid = chart
-    problem = add_problem(actors["doc"], pid, "e11.9", onset=date(2019, 5, 1), notes=" diet ")
+def test_a_billable_code_is_stored_with_its_description(physician, patient, db):
+    pid = patient.id
+    problem = add_problem(physician, pid, "e11.9", onset=date(2019, 5, 1), notes=" diet ")
     assert problem.icd10_code == "E11.9"
     assert problem.description == "Type 2 diabetes mellitus without complications"
     assert (problem.status, problem.onset, problem.notes) == ("active", date(2019, 5, 1), "diet")
@@ -60,21 +42,21 @@ def test_a_billable_code_is_stored_with_its_description(chart, db):
     assert _events(db) == [("create", problem.id, pid, "doc")]
 
 
-def test_a_category_is_refused_with_a_clear_message(chart):
-    actors, pid = chart
+def test_a_category_is_refused_with_a_clear_message(physician, patient):
+    pid = patient.id
     with pytest.raises(ValidationError) as caught:
-        add_problem(actors["doc"], pid, "E11")
+        add_problem(physician, pid, "E11")
     message = caught.value.field_errors["icd10_code"]
     assert "E11 is a category, not a billable code" in message
     assert "E11.9" in message  # names codes to choose instead
     with pytest.raises(ValidationError, match="not an ICD-10-CM code"):
-        add_problem(actors["doc"], pid, "Q99.99")
-    assert list_problems(actors["doc"], pid) == []
+        add_problem(physician, pid, "Q99.99")
+    assert list_problems(physician, pid) == []
 
 
-def test_dates_and_status_are_checked(chart):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_dates_and_status_are_checked(physician, patient):
+    pid = patient.id
+    doc = physician
     with pytest.raises(ValidationError) as caught:
         add_problem(doc, pid, "I10", onset=date.today() + timedelta(days=1), status="chronic")
     assert set(caught.value.field_errors) == {"onset", "status"}
@@ -84,23 +66,23 @@ def test_dates_and_status_are_checked(chart):
         )
 
 
-def test_a_nurse_adds_and_updates_front_desk_is_refused(chart, db):
-    actors, pid = chart
-    problem = add_problem(actors["nina"], pid, "I10")
+def test_a_nurse_adds_and_updates_front_desk_is_refused(front_desk_user, nurse, patient, db):
+    pid = patient.id
+    problem = add_problem(nurse, pid, "I10")
     changed = update_problem(
-        actors["nina"], problem.id, problem.version, status="inactive", onset=None, notes="ok"
+        nurse, problem.id, problem.version, status="inactive", onset=None, notes="ok"
     )
     assert (changed.status, changed.notes) == ("inactive", "ok")
     with pytest.raises(PermissionDenied):
-        add_problem(actors["fran"], pid, "I10")
+        add_problem(front_desk_user, pid, "I10")
     with pytest.raises(PermissionDenied):
-        list_problems(actors["fran"], pid)
+        list_problems(front_desk_user, pid)
     assert [e[0] for e in _events(db)] == ["create", "update"]
 
 
-def test_resolve_sets_the_date_and_a_stale_version_is_refused(chart):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_resolve_sets_the_date_and_a_stale_version_is_refused(physician, patient):
+    pid = patient.id
+    doc = physician
     problem = add_problem(doc, pid, "J06.9", onset=date.today() - timedelta(days=10))
     resolved = resolve_problem(doc, problem.id, problem.version)
     assert (resolved.status, resolved.resolved_on) == ("resolved", date.today())
@@ -113,9 +95,9 @@ def test_resolve_sets_the_date_and_a_stale_version_is_refused(chart):
     assert active_again.resolved_on is None
 
 
-def test_list_order_status_filter_errors_and_view_audit(chart, db):
-    actors, pid = chart
-    doc = actors["doc"]
+def test_list_order_status_filter_errors_and_view_audit(physician, patient, db):
+    pid = patient.id
+    doc = physician
     old = add_problem(doc, pid, "J06.9", status="resolved")
     flu = add_problem(doc, pid, "E11.9", onset=date(2015, 1, 1))
     htn = add_problem(doc, pid, "I10", onset=date(2018, 1, 1))

@@ -8,34 +8,23 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from emr.services.auth import login
 from emr.services.patients import PatientInput, register_patient
-from emr.services.users import create_user
+from tests.conftest import add_staff, log_in, password_of
 
-PASSWORDS = {
-    "fran": "front desk pw 1",
-    "doc": "physician pw 1",
-    "boss": "admin password 1",
-}
 ROLES = {"fran": "front_desk", "doc": "physician", "boss": "admin"}
+PASSWORDS = {name: password_of(name) for name in ROLES}
 
 
 @pytest.fixture
 def users(db, operator):
-    for name, role in ROLES.items():
-        create_user(
-            operator,
-            username=name,
-            full_name=f"{name.title()} Tester",
-            role=role,
-            password=PASSWORDS[name],
-        )
+    """Front desk, physician and admin accounts (not logged in): username -> password."""
+    add_staff(operator, *ROLES)
     return PASSWORDS
 
 
 @pytest.fixture
 def front_desk(db, users):
-    return login(db, "fran", PASSWORDS["fran"])
+    return log_in(db, "fran")
 
 
 @pytest.fixture
