@@ -20,8 +20,10 @@ from emr.models.clinical import (
 )
 from emr.models.documents import Document, DocumentContent
 from emr.models.observations import LabPanel, Observation
+from emr.models.outbox import Destination, OutboxMessage
 from emr.models.patients import Patient, PatientNameKey, PatientPhoneKey, PatientPhoto
 from emr.models.practice import PracticeProfile
+from emr.models.prescribing import DrugProduct, Prescription, Referral, ReferralTemplate
 from emr.models.scheduling import Appointment, AppointmentSeries, AppointmentType, WorkingHours
 from emr.models.security import EmergencyAccess
 from emr.models.users import User
@@ -37,8 +39,10 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "Destination",
     "Document",
     "DocumentContent",
+    "DrugProduct",
     "EmergencyAccess",
     "Encounter",
     "HistoryEntry",
@@ -48,13 +52,17 @@ __all__ = [
     "Note",
     "NoteTemplate",
     "Observation",
+    "OutboxMessage",
     "Patient",
     "PatientNameKey",
     "PatientPhoneKey",
     "PatientPhoto",
     "PracticeProfile",
+    "Prescription",
     "Problem",
     "QuickPhrase",
+    "Referral",
+    "ReferralTemplate",
     "Tracked",
     "User",
     "WorkingHours",

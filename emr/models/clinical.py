@@ -71,6 +71,7 @@ class Immunization(Clinical, Tracked, Base):
     lot_number: Mapped[str] = mapped_column(String(40), default="")
     expires_on: Mapped[date | None]
     manufacturer: Mapped[str] = mapped_column(String(100), default="")
+    mvx_code: Mapped[str] = mapped_column(String(5), default="")  # CDC MVX, for HL7 VXU
     site: Mapped[str] = mapped_column(String(40), default="")
     route: Mapped[str] = mapped_column(String(40), default="")
     dose: Mapped[str] = mapped_column(String(30), default="")

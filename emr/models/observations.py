@@ -41,6 +41,7 @@ class Observation(Clinical, Tracked, Base):
     panel_id: Mapped[int | None] = mapped_column(ForeignKey("lab_panels.id"), index=True)
     performing_lab: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(String(10), default="manual")  # manual, import, phr
+    source_name: Mapped[str] = mapped_column(String(200), default="")  # the PHR app or device
     group_id: Mapped[str] = mapped_column(String(36), default="")  # one vitals entry together
 
     __table_args__ = (

@@ -25,3 +25,5 @@ class PracticeProfile(Tracked, Base):
     idle_lock_minutes: Mapped[int | None]
     backup_dir: Mapped[str | None] = mapped_column(String(500))
     slot_minutes: Mapped[int] = mapped_column(default=15)  # the schedule's grid
+    hl7_application: Mapped[str] = mapped_column(String(60), default="SMALLPRACTICE-EMR")  # MSH-3
+    hl7_facility: Mapped[str] = mapped_column(String(60), default="")  # MSH-4 ("" = the NPI)
