@@ -34,6 +34,8 @@ class PracticeInput:
     idle_lock_minutes: int | None = None  # None: this machine's setting
     backup_dir: str | None = None  # None: this machine's setting
     slot_minutes: int = 15
+    hl7_application: str = "SMALLPRACTICE-EMR"  # MSH-3 of the messages sent out
+    hl7_facility: str = ""  # MSH-4; "" = the practice's NPI
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,16 @@ def validate_practice(data: PracticeInput) -> PracticeInput:
             data = replace(data, backup_dir=None)
         elif not Path(data.backup_dir).expanduser().is_absolute():
             errors["backup_dir"] = "Give the backup folder as a full path (e.g. D:\\EMR backups)."
+    if not data.hl7_application:
+        errors["hl7_application"] = "The sending application's name is needed for HL7."
+    if "|" in data.hl7_application + data.hl7_facility or "^" in (
+        data.hl7_application + data.hl7_facility
+    ):
+        errors[
+            "hl7_facility"
+            if "|" in data.hl7_facility or "^" in data.hl7_facility
+            else "hl7_application"
+        ] = "HL7 names cannot contain | or ^."
     if data.slot_minutes not in SLOT_MINUTES:
         errors["slot_minutes"] = "The schedule's grid is 5, 10 or 15 minutes."
     for name in _INPUT_FIELDS:
