@@ -22,8 +22,8 @@ from emr.localtime import to_local
 from emr.security.audit import ChainReport
 from emr.services.audit_trail import AuditEntry, list_events, verify_trail
 from emr.services.context import Actor
-from ui.admin import RecordTableModel
 from ui.style import ERROR_STYLE
+from ui.widgets.record_table import RecordTableModel
 
 RECENT_EVENTS = 500
 OK_STYLE = "color: #1b5e20;"

@@ -39,8 +39,9 @@ from emr.services.schedule_setup import (
     save_appointment_type,
     set_working_hours,
 )
-from ui.admin import FieldErrors, RecordTableModel
 from ui.style import ERROR_STYLE
+from ui.widgets.field_errors import FieldErrors
+from ui.widgets.record_table import RecordTableModel
 
 ALL_PROVIDERS = "All providers"
 DEFAULT_COLOUR = "#4a90d9"

@@ -34,7 +34,7 @@ from emr.services.practice import (
     get_practice,
     update_practice,
 )
-from ui.admin import FieldErrors
+from ui.widgets.field_errors import FieldErrors
 
 PROFILE_FIELDS: list[tuple[str, str]] = [
     ("name", "Practice &name"),

@@ -35,7 +35,8 @@ from emr.services.users import (
     list_users,
     reset_password,
 )
-from ui.admin import FieldErrors, RecordTableModel
+from ui.widgets.field_errors import FieldErrors
+from ui.widgets.record_table import RecordTableModel
 
 
 def role_label(role: str) -> str:

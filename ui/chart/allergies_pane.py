@@ -32,17 +32,17 @@ from emr.services.allergies import (
     update_allergy,
 )
 from emr.services.context import Actor
-from ui.admin import FieldErrors
-from ui.chart.pane import ChartPane
-from ui.chart.problem_dialog import DateField, add_save_shortcut, read_dates
-from ui.chart.problems_pane import (
+from ui.chart.common import (
     ChartTableModel,
     EnteredInErrorDialog,
     button,
     day,
-    record_table,
-    selected_record,
 )
+from ui.chart.pane import ChartPane
+from ui.widgets.date_field import DateField, read_dates
+from ui.widgets.field_errors import FieldErrors
+from ui.widgets.record_table import record_table, selected_record
+from ui.widgets.shortcuts import add_save_shortcut
 
 STATE_STYLES = {
     "recorded": "color: white; background: #b00020; font-weight: bold; padding: 4px;",
@@ -268,12 +268,12 @@ class AllergiesPane(ChartPane):
         allergy = self.selected()
         if allergy is None:
             return
-        dialog = EnteredInErrorDialog("allergy", self)
+        dialog = EnteredInErrorDialog("this allergy", self)
 
         def mark() -> None:
             try:
                 mark_allergy_entered_in_error(
-                    self.actor, allergy.id, allergy.version, dialog.reason
+                    self.actor, allergy.id, allergy.version, dialog.reason_text()
                 )
             except UserError as exc:
                 self.error.setText(exc.message)

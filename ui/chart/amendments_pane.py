@@ -35,10 +35,12 @@ from emr.services.amendments import (
     signed_notes,
 )
 from emr.services.context import Actor
-from ui.admin import FieldErrors
+from ui.chart.common import ChartTableModel, button, day
 from ui.chart.pane import ChartPane
-from ui.chart.problem_dialog import DateField, add_save_shortcut, read_dates
-from ui.chart.problems_pane import ChartTableModel, button, day, record_table, selected_record
+from ui.widgets.date_field import DateField, read_dates
+from ui.widgets.field_errors import FieldErrors
+from ui.widgets.record_table import record_table, selected_record
+from ui.widgets.shortcuts import add_save_shortcut
 
 
 def _text_edit(name: str, text: str = "") -> QPlainTextEdit:

@@ -31,16 +31,15 @@ from emr.services.history import (
     mark_history_entered_in_error,
     update_history,
 )
-from ui.admin import Column, FieldErrors
-from ui.chart.pane import ChartPane
-from ui.chart.problem_dialog import add_save_shortcut
-from ui.chart.problems_pane import (
+from ui.chart.common import (
     ChartTableModel,
     EnteredInErrorDialog,
     button,
-    record_table,
-    selected_record,
 )
+from ui.chart.pane import ChartPane
+from ui.widgets.field_errors import FieldErrors
+from ui.widgets.record_table import Column, record_table, selected_record
+from ui.widgets.shortcuts import add_save_shortcut
 
 DESCRIPTION_LABELS = {
     "medical": "&Condition",
@@ -218,12 +217,12 @@ class HistorySection(QGroupBox):
         entry = self.selected()
         if entry is None:
             return
-        dialog = EnteredInErrorDialog("history entry", self)
+        dialog = EnteredInErrorDialog("this history entry", self)
 
         def mark() -> None:
             try:
                 mark_history_entered_in_error(
-                    self.pane.actor, entry.id, entry.version, dialog.reason
+                    self.pane.actor, entry.id, entry.version, dialog.reason_text()
                 )
             except UserError as exc:
                 self.pane.error.setText(exc.message)

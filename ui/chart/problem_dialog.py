@@ -4,61 +4,23 @@ accepted `saved` holds the problem as saved."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
 )
 
 from emr.errors import UserError, ValidationError
-from emr.normalize import parse_date
 from emr.services.context import Actor
 from emr.services.problems import STATUS_LABELS, ProblemRecord, add_problem, update_problem
-from ui.admin import FieldErrors
 from ui.chart.icd10_picker import Icd10Picker
-
-
-class DateField(QLineEdit):
-    """An optional date typed as MM/DD/YYYY (or YYYY-MM-DD …); empty is no date."""
-
-    def __init__(self, value: date | None = None, parent=None) -> None:
-        super().__init__(parent)
-        self.setPlaceholderText("MM/DD/YYYY")
-        self.set_date(value)
-
-    def set_date(self, value: date | None) -> None:
-        self.setText(f"{value:%m/%d/%Y}" if value else "")
-
-    def date_value(self) -> date | None:
-        """The date typed, None when empty; ValueError with a readable message otherwise."""
-        text = self.text().strip()
-        return parse_date(text) if text else None
-
-
-def read_dates(fields: dict[str, DateField], problems: dict[str, str]) -> dict[str, date | None]:
-    """Each field's date; a field that is not a date gets its message in `problems`."""
-    values: dict[str, date | None] = {}
-    for name, field in fields.items():
-        try:
-            values[name] = field.date_value()
-        except ValueError as exc:
-            problems[name] = str(exc)
-            values[name] = None
-    return values
-
-
-def add_save_shortcut(dialog: QDialog, save) -> QShortcut:
-    shortcut = QShortcut(QKeySequence.StandardKey.Save, dialog)
-    shortcut.activated.connect(save)
-    return shortcut
+from ui.widgets.date_field import DateField, read_dates
+from ui.widgets.field_errors import FieldErrors
+from ui.widgets.shortcuts import add_save_shortcut
 
 
 class ProblemDialog(QDialog):

@@ -1,26 +1,14 @@
 """The Problems tab: active problems first, then resolved and inactive ones; add, edit,
-resolve, and mark entered in error (shown struck through when asked for).
-
-The table model and the entered-in-error dialog here are shared by the other list panes."""
+resolve, and mark entered in error (shown struck through when asked for)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 
@@ -32,96 +20,10 @@ from emr.services.problems import (
     mark_problem_entered_in_error,
     resolve_problem,
 )
-from ui.admin import RecordTableModel
+from ui.chart.common import STRUCK_COLOUR, ChartTableModel, EnteredInErrorDialog, button, day
 from ui.chart.pane import ChartPane
 from ui.chart.problem_dialog import ProblemDialog
-
-STRUCK_COLOUR = QColor("#888888")
-
-
-def day(value) -> str:
-    return f"{value:%m/%d/%Y}" if value else ""
-
-
-class ChartTableModel(RecordTableModel):
-    """Records with `entered_in_error` are shown struck through and grey."""
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if index.isValid() and getattr(self.rows[index.row()], "entered_in_error", False):
-            if role == Qt.ItemDataRole.FontRole:
-                font = QFont()
-                font.setStrikeOut(True)
-                return font
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return STRUCK_COLOUR
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return f"Entered in error: {self.rows[index.row()].error_reason}"
-        return super().data(index, role)
-
-
-def record_table(model: ChartTableModel, name: str) -> QTableView:
-    table = QTableView()
-    table.setObjectName(name)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    return table
-
-
-def selected_record(table: QTableView) -> Any | None:
-    model = table.model()
-    index = table.currentIndex()
-    if not index.isValid() or not isinstance(model, RecordTableModel):
-        return None
-    return model.record_at(index.row())
-
-
-def button(text: str, name: str, slot: Callable[[], None]) -> QPushButton:
-    b = QPushButton(text)
-    b.setObjectName(name)
-    b.clicked.connect(slot)
-    return b
-
-
-class EnteredInErrorDialog(QDialog):
-    """Asks why a record is entered in error; `reason` after it is accepted."""
-
-    def __init__(self, what: str, parent=None) -> None:
-        super().__init__(parent)
-        self.setObjectName("enteredInErrorDialog")
-        self.setWindowTitle("Entered in error")
-        text = QLabel(
-            f"Mark this {what} entered in error? It stays in the chart, struck through, "
-            "with the reason."
-        )
-        text.setWordWrap(True)
-        self.reason_edit = QLineEdit()
-        self.reason_edit.setObjectName("reason")
-        self.reason_edit.setPlaceholderText("Reason (e.g. entered in the wrong chart)")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Mark entered in error")
-        self.ok.setEnabled(False)
-        self.reason_edit.textChanged.connect(lambda t: self.ok.setEnabled(bool(t.strip())))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-        layout.addWidget(self.reason_edit)
-        layout.addWidget(self.buttons)
-        self.reason_edit.setFocus()
-
-    @property
-    def reason(self) -> str:
-        return self.reason_edit.text().strip()
+from ui.widgets.record_table import record_table, selected_record
 
 
 class ProblemsPane(ChartPane):
@@ -230,12 +132,12 @@ class ProblemsPane(ChartPane):
         problem = self.selected()
         if problem is None:
             return
-        dialog = EnteredInErrorDialog("problem", self)
+        dialog = EnteredInErrorDialog("this problem", self)
 
         def mark() -> None:
             try:
                 mark_problem_entered_in_error(
-                    self.actor, problem.id, problem.version, dialog.reason
+                    self.actor, problem.id, problem.version, dialog.reason_text()
                 )
             except UserError as exc:
                 self.error.setText(exc.message)
