@@ -9,40 +9,15 @@ from sqlalchemy import select
 
 from emr.errors import PermissionDenied
 from emr.models import Allergy, AllergyStatus, AuditEvent, Medication, Problem
-from emr.services.auth import login
 from emr.services.chart import NO_KNOWN, NOT_RECORDED, RECORDED, open_chart
 from emr.services.emergency import grant_emergency_access
-from emr.services.patients import PatientInput, register_patient
-from emr.services.users import create_user
-
-PEOPLE = {
-    "doc": ("physician", "physician pw 1"),
-    "nina": ("nurse", "nurse pw 12345"),
-    "fran": ("front_desk", "front desk pw 1"),
-    "boss": ("admin", "admin password 1"),
-}
 
 
-@pytest.fixture
-def people(db, operator):
-    for name, (role, password) in PEOPLE.items():
-        create_user(operator, username=name, full_name=name.title(), role=role, password=password)
-    return {name: login(db, name, password) for name, (_role, password) in PEOPLE.items()}
-
-
-@pytest.fixture
-def patient(operator):
-    return register_patient(
-        operator,
-        PatientInput(family_name="Doe", given_name="Jane", date_of_birth=date(1970, 5, 5), sex="F"),
-    )
-
-
-def test_clinicians_open_the_chart_and_it_is_audited(db, people, patient):
-    header = open_chart(people["nina"], patient.id)
+def test_clinicians_open_the_chart_and_it_is_audited(db, staff, patient):
+    header = open_chart(staff["nina"], patient.id)
     assert header.patient.id == patient.id and not header.emergency
     assert header.can_write and not header.can_sign
-    assert open_chart(people["doc"], patient.id).can_sign
+    assert open_chart(staff["doc"], patient.id).can_sign
     with db.read() as s:
         views = s.execute(
             select(AuditEvent.username).where(
@@ -53,22 +28,22 @@ def test_clinicians_open_the_chart_and_it_is_audited(db, people, patient):
 
 
 @pytest.mark.parametrize("who", ["fran", "boss"])
-def test_the_service_refuses_roles_without_chart_access(people, patient, who):
+def test_the_service_refuses_roles_without_chart_access(staff, patient, who):
     with pytest.raises(PermissionDenied):
-        open_chart(people[who], patient.id)
+        open_chart(staff[who], patient.id)
 
 
-def test_emergency_access_opens_read_only_and_is_marked(db, people, patient):
-    grant_emergency_access(people["fran"], patient.id, "Patient collapsed in the waiting room")
-    header = open_chart(people["fran"], patient.id)
+def test_emergency_access_opens_read_only_and_is_marked(db, staff, patient):
+    grant_emergency_access(staff["fran"], patient.id, "Patient collapsed in the waiting room")
+    header = open_chart(staff["fran"], patient.id)
     assert header.emergency and not header.can_write
     with db.read() as s:
         event = s.execute(select(AuditEvent).where(AuditEvent.entity == "chart")).scalar_one()
         assert event.emergency
 
 
-def test_allergy_states(db, people, patient):
-    nina = people["nina"]
+def test_allergy_states(db, staff, patient):
+    nina = staff["nina"]
     assert open_chart(nina, patient.id).allergy_state == NOT_RECORDED
     assert open_chart(nina, patient.id).allergy_text == "Allergies not recorded"
     with db.write() as s:
@@ -99,7 +74,7 @@ def test_allergy_states(db, people, patient):
     assert header.allergy_text == "Allergies: Penicillin — hives (severe)"
 
 
-def test_active_problems_and_current_medications(db, people, patient):
+def test_active_problems_and_current_medications(db, staff, patient):
     today = date.today()
     with db.write() as s:
         s.add(
@@ -135,6 +110,6 @@ def test_active_problems_and_current_medications(db, people, patient):
                 stop_reason="course finished",
             )
         )
-    header = open_chart(people["doc"], patient.id)
+    header = open_chart(staff["doc"], patient.id)
     assert header.problems == ("E11.9 Type 2 diabetes mellitus without complications",)
     assert header.medications == ("Metformin 500 mg PO twice daily",)

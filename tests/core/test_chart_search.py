@@ -10,12 +10,7 @@ from sqlalchemy import select
 from emr.errors import PermissionDenied
 from emr.models.audit import AuditEvent
 from emr.services.chart_search import search_chart
-from tests.core.test_timeline import Chart, build_chart, make_staff
-
-
-@pytest.fixture
-def staff(db, operator) -> dict:
-    return make_staff(db, operator)
+from tests.core.test_timeline import Chart, build_chart
 
 
 @pytest.fixture

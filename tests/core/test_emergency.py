@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -9,35 +9,12 @@ from emr.errors import PermissionDenied, ValidationError
 from emr.models.audit import AuditEvent
 from emr.models.security import EmergencyAccess
 from emr.security.permissions import Permission
-from emr.services.auth import login
 from emr.services.emergency import (
     grant_emergency_access,
     list_emergency_grants,
     mark_reviewed,
     require_chart_access,
 )
-from emr.services.patients import PatientInput, register_patient
-from emr.services.users import create_user
-
-PW = "a good password"
-
-
-@pytest.fixture
-def people(db, operator):
-    for username, role in [
-        ("fran", "front_desk"),
-        ("nina", "nurse"),
-        ("doc", "physician"),
-        ("boss", "admin"),
-    ]:
-        create_user(operator, username=username, full_name=username.title(), role=role, password=PW)
-    patient = register_patient(
-        operator,
-        PatientInput(
-            family_name="Okafor", given_name="Ada", date_of_birth=date(1950, 1, 1), sex="F"
-        ),
-    )
-    return {name: login(db, name, PW) for name in ("fran", "nina", "doc", "boss")}, patient
 
 
 def _access(actor, patient_id, permission=Permission.CHART_READ):
@@ -45,9 +22,8 @@ def _access(actor, patient_id, permission=Permission.CHART_READ):
         return require_chart_access(s, actor, patient_id, permission)
 
 
-def test_front_desk_needs_the_glass_broken(people):
-    actors, patient = people
-    fran, doc = actors["fran"], actors["doc"]
+def test_front_desk_needs_the_glass_broken(staff, patient):
+    fran, doc = staff["fran"], staff["doc"]
     assert _access(doc, patient.id) is False  # allowed by role
     with pytest.raises(PermissionDenied, match="emergency access"):
         _access(fran, patient.id)
@@ -58,31 +34,29 @@ def test_front_desk_needs_the_glass_broken(people):
     assert _access(fran, patient.id) is True  # allowed, as an emergency
     with pytest.raises(PermissionDenied):  # reading only: never signing or prescribing
         _access(fran, patient.id, Permission.NOTE_SIGN)
-    with actors["boss"].read() as s:
+    with staff["boss"].read() as s:
         flagged = s.execute(select(AuditEvent).where(AuditEvent.emergency)).scalars().all()
         assert [(e.username, e.patient_id) for e in flagged] == [("fran", patient.id)]
 
 
-def test_grants_expire(people, db):
-    actors, patient = people
-    grant = grant_emergency_access(actors["nina"], patient.id, "Chest pain on the phone line")
+def test_grants_expire(staff, patient, db):
+    grant = grant_emergency_access(staff["nina"], patient.id, "Chest pain on the phone line")
     with db.write() as s:
         s.get(EmergencyAccess, grant.id).expires_at = grant.granted_at - timedelta(seconds=1)
     # A nurse reads charts by role anyway; the expired grant matters for the front desk.
-    grant = grant_emergency_access(actors["fran"], patient.id, "Fainted at the front desk")
+    grant = grant_emergency_access(staff["fran"], patient.id, "Fainted at the front desk")
     with db.write() as s:
         s.get(EmergencyAccess, grant.id).expires_at = grant.granted_at - timedelta(seconds=1)
     with pytest.raises(PermissionDenied):
-        _access(actors["fran"], patient.id)
+        _access(staff["fran"], patient.id)
 
 
-def test_admin_reviews_grants(people):
-    actors, patient = people
-    grant_emergency_access(actors["fran"], patient.id, "Collapsed in the waiting room")
+def test_admin_reviews_grants(staff, patient):
+    grant_emergency_access(staff["fran"], patient.id, "Collapsed in the waiting room")
     with pytest.raises(PermissionDenied):
-        list_emergency_grants(actors["fran"])
-    [grant] = list_emergency_grants(actors["boss"], unreviewed_only=True)
+        list_emergency_grants(staff["fran"])
+    [grant] = list_emergency_grants(staff["boss"], unreviewed_only=True)
     assert (grant.username, grant.patient_mrn, grant.reviewed) == ("fran", patient.mrn, False)
-    mark_reviewed(actors["boss"], grant.id)
-    assert list_emergency_grants(actors["boss"], unreviewed_only=True) == []
-    assert list_emergency_grants(actors["boss"])[0].reviewed
+    mark_reviewed(staff["boss"], grant.id)
+    assert list_emergency_grants(staff["boss"], unreviewed_only=True) == []
+    assert list_emergency_grants(staff["boss"])[0].reviewed

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from emr.errors import PermissionDenied, ValidationError
 from emr.models.audit import AuditEvent
 from emr.models.clinical import Immunization
-from emr.services.auth import login
 from emr.services.immunizations import (
     REFUSAL_REASONS,
     ROUTES,
@@ -22,22 +21,8 @@ from emr.services.immunizations import (
     record_refusal,
 )
 from emr.services.patients import PatientInput, register_patient
-from emr.services.users import create_user
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def people(db, operator):
-    for username, role in (("doc", "physician"), ("nina", "nurse"), ("fran", "front_desk")):
-        create_user(
-            operator,
-            username=username,
-            full_name=f"{username.title()} Tester",
-            role=role,
-            password=f"{username} password 123",
-        )
-    return {u: login(db, u, f"{u} password 123") for u in ("doc", "nina", "fran")}
 
 
 @pytest.fixture
@@ -64,8 +49,8 @@ def give(actor, patient_id, cvx="150", given_on=TODAY, **changes):
     return record_immunization(actor, patient_id, cvx, given_on, **details)
 
 
-def test_a_dose_given_here_keeps_the_vaccine_name_from_the_cvx_table(people, patient_id, db):
-    shot = give(people["nina"], patient_id, cvx="150 ")
+def test_a_dose_given_here_keeps_the_vaccine_name_from_the_cvx_table(nurse, patient_id, db):
+    shot = give(nurse, patient_id, cvx="150 ")
     assert (shot.cvx_code, shot.vaccine) == ("150", "Influenza, split virus, quadrivalent, PF")
     assert (shot.site, shot.site_label, shot.route, shot.route_label) == (
         "LD",
@@ -83,46 +68,46 @@ def test_a_dose_given_here_keeps_the_vaccine_name_from_the_cvx_table(people, pat
         )
 
 
-def test_an_unknown_cvx_code_is_refused(people, patient_id):
+def test_an_unknown_cvx_code_is_refused(physician, patient_id):
     with pytest.raises(ValidationError) as e:
-        give(people["doc"], patient_id, cvx="4242")
+        give(physician, patient_id, cvx="4242")
     assert e.value.field_errors["cvx_code"].startswith("4242 is not a CVX vaccine code.")
     with pytest.raises(ValidationError):
-        record_historical(people["doc"], patient_id, "", date(2016, 1, 1), "old card")
+        record_historical(physician, patient_id, "", date(2016, 1, 1), "old card")
 
 
-def test_a_product_no_longer_given_is_refused_here_but_fine_as_history(people, patient_id):
+def test_a_product_no_longer_given_is_refused_here_but_fine_as_history(physician, patient_id):
     with pytest.raises(ValidationError, match="record an earlier dose as historical"):
-        give(people["doc"], patient_id, cvx="88")  # influenza, unspecified formulation
-    old = record_historical(people["doc"], patient_id, "88", date(2016, 10, 1), "state registry")
+        give(physician, patient_id, cvx="88")  # influenza, unspecified formulation
+    old = record_historical(physician, patient_id, "88", date(2016, 10, 1), "state registry")
     assert old.historical and old.source == "state registry" and old.kind == "historical"
     with pytest.raises(
         ValidationError, match=r"not to use CVX 31: use Hep A, unspecified formulation \(CVX 85\)"
     ):
-        record_historical(people["doc"], patient_id, "31", date(2016, 10, 1), "old card")
+        record_historical(physician, patient_id, "31", date(2016, 10, 1), "old card")
 
 
-def test_an_expired_lot_is_refused_with_a_clear_message(people, patient_id):
+def test_an_expired_lot_is_refused_with_a_clear_message(nurse, patient_id):
     with pytest.raises(ValidationError) as e:
-        give(people["nina"], patient_id, expires_on=TODAY - timedelta(days=1))
+        give(nurse, patient_id, expires_on=TODAY - timedelta(days=1))
     message = e.value.field_errors["expires_on"]
     assert "This lot expired on" in message and "not recorded as a valid dose" in message
     # The last day of the lot is still good.
-    assert give(people["nina"], patient_id, expires_on=TODAY).expires_on == TODAY
+    assert give(nurse, patient_id, expires_on=TODAY).expires_on == TODAY
 
 
-def test_dates_and_required_details(people, patient_id):
+def test_dates_and_required_details(nurse, patient_id):
     with pytest.raises(ValidationError) as e:
-        give(people["nina"], patient_id, given_on=TODAY + timedelta(days=1))
+        give(nurse, patient_id, given_on=TODAY + timedelta(days=1))
     assert e.value.field_errors["given_on"] == "The date cannot be in the future."
     with pytest.raises(ValidationError) as e:
-        give(people["nina"], patient_id, given_on=date(2015, 9, 8))
+        give(nurse, patient_id, given_on=date(2015, 9, 8))
     assert (
         e.value.field_errors["given_on"] == "The date is before the patient's birth (09/09/2015)."
     )
     with pytest.raises(ValidationError) as e:
         give(
-            people["nina"],
+            nurse,
             patient_id,
             lot_number=" ",
             expires_on=None,
@@ -140,23 +125,23 @@ def test_dates_and_required_details(people, patient_id):
     assert e.value.field_errors["site"] == "XX is not a body site code (HL7 table 0163)."
 
 
-def test_refusal_is_recorded_with_its_reason(people, patient_id):
+def test_refusal_is_recorded_with_its_reason(physician, patient_id):
     with pytest.raises(ValidationError) as e:
-        record_refusal(people["doc"], patient_id, "03", TODAY, " ")
+        record_refusal(physician, patient_id, "03", TODAY, " ")
     assert e.value.field_errors == {"reason": "Give the reason for the refusal."}
-    refusal = record_refusal(people["doc"], patient_id, "03", TODAY, "Parental decision")
+    refusal = record_refusal(physician, patient_id, "03", TODAY, "Parental decision")
     assert refusal.refused and refusal.refusal_reason == "Parental decision"
     assert refusal.kind == "refused" and refusal.vaccine == "MMR"
 
 
-def test_historical_needs_a_source(people, patient_id):
+def test_historical_needs_a_source(nurse, patient_id):
     with pytest.raises(ValidationError) as e:
-        record_historical(people["nina"], patient_id, "08", date(2015, 9, 10), "  ")
+        record_historical(nurse, patient_id, "08", date(2015, 9, 10), "  ")
     assert "source" in e.value.field_errors
 
 
-def test_list_is_newest_first_and_hides_entered_in_error(people, patient_id, db):
-    nina = people["nina"]
+def test_list_is_newest_first_and_hides_entered_in_error(nurse, patient_id, db):
+    nina = nurse
     record_historical(nina, patient_id, "08", date(2015, 9, 10), "birth hospital")
     today = give(nina, patient_id)
     record_refusal(nina, patient_id, "03", date(2020, 2, 2), "Patient decision")
@@ -172,19 +157,19 @@ def test_list_is_newest_first_and_hides_entered_in_error(people, patient_id, db)
     assert struck.entered_in_error and struck.error_reason == "wrong patient"
 
 
-def test_front_desk_is_refused_and_a_nurse_may_record(people, patient_id):
+def test_front_desk_is_refused_and_a_nurse_may_record(front_desk_user, nurse, patient_id):
     with pytest.raises(PermissionDenied):
-        give(people["fran"], patient_id)
+        give(front_desk_user, patient_id)
     with pytest.raises(PermissionDenied):
-        record_refusal(people["fran"], patient_id, "03", TODAY, "Patient decision")
+        record_refusal(front_desk_user, patient_id, "03", TODAY, "Patient decision")
     with pytest.raises(PermissionDenied):
-        list_immunizations(people["fran"], patient_id)
-    assert give(people["nina"], patient_id).id > 0
+        list_immunizations(front_desk_user, patient_id)
+    assert give(nurse, patient_id).id > 0
 
 
-def test_changes_and_reads_are_audited(people, patient_id, db):
-    shot = give(people["nina"], patient_id)
-    list_immunizations(people["doc"], patient_id)
+def test_changes_and_reads_are_audited(nurse, physician, patient_id, db):
+    shot = give(nurse, patient_id)
+    list_immunizations(physician, patient_id)
     with db.read() as s:
         rows = s.execute(
             select(AuditEvent.action, AuditEvent.username, AuditEvent.entity_id, AuditEvent.detail)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from emr.errors import ConflictError, PermissionDenied, ValidationError
 from emr.models.audit import AuditEvent
 from emr.models.clinical import Medication
-from emr.services.auth import login
 from emr.services.medications import (
     add_medication,
     get_medication,
@@ -20,22 +19,8 @@ from emr.services.medications import (
     update_medication,
 )
 from emr.services.patients import PatientInput, register_patient
-from emr.services.users import create_user
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def people(db, operator):
-    for username, role in (("doc", "physician"), ("nina", "nurse"), ("fran", "front_desk")):
-        create_user(
-            operator,
-            username=username,
-            full_name=f"{username.title()} Tester",
-            role=role,
-            password=f"{username} password 123",
-        )
-    return {u: login(db, u, f"{u} password 123") for u in ("doc", "nina", "fran")}
 
 
 @pytest.fixture
@@ -64,9 +49,9 @@ def events(db, action: str, patient_id: int) -> list:
         )
 
 
-def test_add_keeps_every_detail_and_is_current(people, patient_id):
+def test_add_keeps_every_detail_and_is_current(nurse, physician, patient_id):
     med = add_medication(
-        people["doc"],
+        physician,
         patient_id,
         "  Metformin 500 mg tablet ",
         dose="500 mg",
@@ -81,34 +66,34 @@ def test_add_keeps_every_detail_and_is_current(people, patient_id):
     assert med.sig == "500 mg by mouth twice daily"
     assert med.source == "elsewhere" and med.source_label == "Prescribed elsewhere"
     assert med.current and med.stopped_on is None
-    again = get_medication(people["nina"], med.id)
+    again = get_medication(nurse, med.id)
     assert again == med
 
 
-def test_name_is_required_and_lengths_and_codes_are_checked(people, patient_id):
+def test_name_is_required_and_lengths_and_codes_are_checked(physician, patient_id):
     with pytest.raises(ValidationError) as e:
-        add_medication(people["doc"], patient_id, "   ", dose="x" * 61, rxnorm="RX12")
+        add_medication(physician, patient_id, "   ", dose="x" * 61, rxnorm="RX12")
     assert e.value.field_errors == {
         "name": "Give the medication's name.",
         "dose": "At most 60 characters (61 given).",
         "rxnorm": "An RxNorm code is digits only (RXCUI).",
     }
     with pytest.raises(ValidationError) as e:
-        add_medication(people["doc"], patient_id, "Aspirin", source="pharmacy")
+        add_medication(physician, patient_id, "Aspirin", source="pharmacy")
     assert "source" in e.value.field_errors
 
 
-def test_start_date_not_in_the_future_nor_before_birth(people, patient_id):
+def test_start_date_not_in_the_future_nor_before_birth(physician, patient_id):
     with pytest.raises(ValidationError) as e:
-        add_medication(people["doc"], patient_id, "Aspirin", started_on=TODAY + timedelta(1))
+        add_medication(physician, patient_id, "Aspirin", started_on=TODAY + timedelta(1))
     assert e.value.field_errors["started_on"] == "The start date cannot be in the future."
     with pytest.raises(ValidationError) as e:
-        add_medication(people["doc"], patient_id, "Aspirin", started_on=date(1969, 1, 1))
+        add_medication(physician, patient_id, "Aspirin", started_on=date(1969, 1, 1))
     assert "before the patient's birth (04/02/1970)" in e.value.field_errors["started_on"]
     with pytest.raises(ValidationError):
         update_medication(
-            people["doc"],
-            add_medication(people["doc"], patient_id, "Aspirin").id,
+            physician,
+            add_medication(physician, patient_id, "Aspirin").id,
             1,
             name="Aspirin",
             dose="",
@@ -121,8 +106,8 @@ def test_start_date_not_in_the_future_nor_before_birth(people, patient_id):
         )
 
 
-def test_stop_needs_a_reason_and_a_sane_date(people, patient_id):
-    doc = people["doc"]
+def test_stop_needs_a_reason_and_a_sane_date(physician, patient_id):
+    doc = physician
     med = add_medication(doc, patient_id, "Lisinopril", started_on=date(2021, 3, 1))
     with pytest.raises(ValidationError) as e:
         stop_medication(doc, med.id, med.version, TODAY, "  ")
@@ -142,12 +127,12 @@ def test_stop_needs_a_reason_and_a_sane_date(people, patient_id):
         stop_medication(doc, med.id, stopped.version, TODAY, "again")
 
 
-def test_a_stale_version_is_refused(people, patient_id):
-    med = add_medication(people["doc"], patient_id, "Atorvastatin")
-    stop_medication(people["nina"], med.id, med.version, TODAY, "myalgia")
+def test_a_stale_version_is_refused(nurse, physician, patient_id):
+    med = add_medication(physician, patient_id, "Atorvastatin")
+    stop_medication(nurse, med.id, med.version, TODAY, "myalgia")
     with pytest.raises(ConflictError):
         update_medication(
-            people["doc"],
+            physician,
             med.id,
             med.version,
             name="Atorvastatin 20 mg",
@@ -161,10 +146,10 @@ def test_a_stale_version_is_refused(people, patient_id):
         )
 
 
-def test_update_changes_the_details(people, patient_id, db):
-    med = add_medication(people["doc"], patient_id, "Amlodipine", dose="5 mg")
+def test_update_changes_the_details(nurse, physician, patient_id, db):
+    med = add_medication(physician, patient_id, "Amlodipine", dose="5 mg")
     changed = update_medication(
-        people["nina"],
+        nurse,
         med.id,
         med.version,
         name="Amlodipine",
@@ -183,8 +168,8 @@ def test_update_changes_the_details(people, patient_id, db):
     assert "dose" in update.detail and "started_on" in update.detail
 
 
-def test_current_first_then_past_most_recently_stopped_first(people, patient_id, db):
-    doc = people["doc"]
+def test_current_first_then_past_most_recently_stopped_first(physician, patient_id, db):
+    doc = physician
     zoloft = add_medication(doc, patient_id, "sertraline")
     add_medication(doc, patient_id, "Aspirin")
     old = add_medication(doc, patient_id, "Amoxicillin", started_on=date(2019, 1, 1))
@@ -202,8 +187,8 @@ def test_current_first_then_past_most_recently_stopped_first(people, patient_id,
     assert [m.name for m in current] == ["Aspirin", "sertraline"]
 
 
-def test_entered_in_error_is_hidden_unless_asked(people, patient_id, db):
-    doc = people["doc"]
+def test_entered_in_error_is_hidden_unless_asked(physician, patient_id, db):
+    doc = physician
     wrong = add_medication(doc, patient_id, "Warfarin")
     with pytest.raises(ValidationError):
         mark_medication_entered_in_error(doc, wrong.id, wrong.version, " ")
@@ -216,23 +201,25 @@ def test_entered_in_error_is_hidden_unless_asked(people, patient_id, db):
     assert events(db, "delete", patient_id)[-1].detail == "entered in error: wrong patient"
 
 
-def test_front_desk_is_refused_by_the_service_and_a_nurse_may_record(people, patient_id):
+def test_front_desk_is_refused_by_the_service_and_a_nurse_may_record(
+    front_desk_user, nurse, patient_id
+):
     with pytest.raises(PermissionDenied):
-        add_medication(people["fran"], patient_id, "Aspirin")
+        add_medication(front_desk_user, patient_id, "Aspirin")
     with pytest.raises(PermissionDenied):  # refused before the input is even looked at
-        add_medication(people["fran"], patient_id, "")
+        add_medication(front_desk_user, patient_id, "")
     with pytest.raises(PermissionDenied):
-        list_medications(people["fran"], patient_id)
-    med = add_medication(people["nina"], patient_id, "Aspirin")
+        list_medications(front_desk_user, patient_id)
+    med = add_medication(nurse, patient_id, "Aspirin")
     with pytest.raises(PermissionDenied):
-        stop_medication(people["fran"], med.id, med.version, TODAY, "bleeding")
+        stop_medication(front_desk_user, med.id, med.version, TODAY, "bleeding")
     with pytest.raises(PermissionDenied):
-        mark_medication_entered_in_error(people["fran"], med.id, med.version, "wrong")
-    assert list_medications(people["nina"], patient_id)[0].name == "Aspirin"
+        mark_medication_entered_in_error(front_desk_user, med.id, med.version, "wrong")
+    assert list_medications(nurse, patient_id)[0].name == "Aspirin"
 
 
-def test_every_read_and_change_is_audited(people, patient_id, db):
-    doc = people["doc"]
+def test_every_read_and_change_is_audited(physician, patient_id, db):
+    doc = physician
     med = add_medication(doc, patient_id, "Insulin glargine")
     stop_medication(doc, med.id, med.version, TODAY, "changed to pump")
     list_medications(doc, patient_id)
@@ -248,12 +235,12 @@ def test_every_read_and_change_is_audited(people, patient_id, db):
     assert viewed.detail == "medication list" and viewed.username == "doc"
 
 
-def test_a_prescription_row_keeps_its_name(people, patient_id):
-    med = add_medication(people["doc"], patient_id, "Metformin", source="here", prescription_id=7)
+def test_a_prescription_row_keeps_its_name(physician, patient_id):
+    med = add_medication(physician, patient_id, "Metformin", source="here", prescription_id=7)
     assert (med.source, med.prescription_id) == ("here", 7)
     with pytest.raises(ValidationError, match="prescribed here"):
         update_medication(
-            people["doc"],
+            physician,
             med.id,
             med.version,
             name="Glipizide",

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from emr.errors import ConflictError, PermissionDenied, ValidationError
 from emr.models.audit import AuditEvent
-from emr.services.auth import login
 from emr.services.practice import (
     PracticeInput,
     backup_dir,
@@ -15,9 +14,7 @@ from emr.services.practice import (
     idle_lock_minutes,
     update_practice,
 )
-from emr.services.users import create_user
 
-PW = "a good password"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 CLINIC = PracticeInput(
@@ -37,13 +34,6 @@ CLINIC = PracticeInput(
 )
 
 
-@pytest.fixture
-def people(db, operator):
-    for username, role in [("boss", "admin"), ("doc", "physician"), ("fran", "front_desk")]:
-        create_user(operator, username=username, full_name=username.title(), role=role, password=PW)
-    return {name: login(db, name, PW) for name in ("boss", "doc", "fran")}
-
-
 def test_empty_profile_is_version_0(operator):
     profile = get_practice(operator)
     assert profile.version == 0
@@ -52,8 +42,8 @@ def test_empty_profile_is_version_0(operator):
     assert profile.address_lines == []
 
 
-def test_update_and_read_back(people):
-    boss, fran = people["boss"], people["fran"]
+def test_update_and_read_back(staff):
+    boss, fran = staff["boss"], staff["fran"]
     saved = update_practice(boss, 0, CLINIC)
     assert saved.version == 1
     again = get_practice(fran)  # everyone reads it: printing needs the letterhead
@@ -84,23 +74,23 @@ def test_update_and_read_back(people):
         ({"postal_code": "9" * 21}, "postal_code", "20 characters"),
     ],
 )
-def test_validation_errors_name_the_field(people, change, field, words):
+def test_validation_errors_name_the_field(staff, change, field, words):
     with pytest.raises(ValidationError) as exc:
-        update_practice(people["boss"], 0, replace(CLINIC, **change))
+        update_practice(staff["boss"], 0, replace(CLINIC, **change))
     assert set(exc.value.field_errors) == {field}
     assert words in exc.value.field_errors[field]
-    assert get_practice(people["boss"]).version == 0  # nothing saved
+    assert get_practice(staff["boss"]).version == 0  # nothing saved
 
 
-def test_several_errors_at_once(people):
+def test_several_errors_at_once(staff):
     bad = replace(CLINIC, npi="12", phone="abc", idle_lock_minutes=0, slot_minutes=30)
     with pytest.raises(ValidationError) as exc:
-        update_practice(people["boss"], 0, bad)
+        update_practice(staff["boss"], 0, bad)
     assert set(exc.value.field_errors) == {"npi", "phone", "idle_lock_minutes", "slot_minutes"}
 
 
-def test_stale_version_is_a_conflict(people):
-    boss = people["boss"]
+def test_stale_version_is_a_conflict(staff):
+    boss = staff["boss"]
     first = update_practice(boss, 0, CLINIC)
     update_practice(boss, first.version, replace(CLINIC, name="Renamed"))
     with pytest.raises(ConflictError, match="someone else"):
@@ -110,8 +100,8 @@ def test_stale_version_is_a_conflict(people):
     assert get_practice(boss).name == "Renamed"
 
 
-def test_a_record_given_back_as_input_does_not_rewind_the_version(people):
-    boss = people["boss"]
+def test_a_record_given_back_as_input_does_not_rewind_the_version(staff):
+    boss = staff["boss"]
     first = update_practice(boss, 0, CLINIC)
     second = update_practice(boss, first.version, replace(CLINIC, name="Second"))
     third = update_practice(boss, second.version, replace(first, name="Third"))
@@ -121,14 +111,14 @@ def test_a_record_given_back_as_input_does_not_rewind_the_version(people):
 
 
 @pytest.mark.parametrize("who", ["doc", "fran"])
-def test_only_an_administrator_may_change_it(people, who):
+def test_only_an_administrator_may_change_it(staff, who):
     with pytest.raises(PermissionDenied):
-        update_practice(people[who], 0, CLINIC)
-    assert get_practice(people["boss"]).version == 0
+        update_practice(staff[who], 0, CLINIC)
+    assert get_practice(staff["boss"]).version == 0
 
 
-def test_the_change_is_audited(people, db):
-    boss = people["boss"]
+def test_the_change_is_audited(staff, db):
+    boss = staff["boss"]
     update_practice(boss, 0, CLINIC)
     update_practice(boss, 1, replace(CLINIC, name="Lakeside Family Practice", fax=""))
     with db.read() as s:
@@ -146,15 +136,15 @@ def test_the_change_is_audited(people, db):
     assert seen[1][4] == "changed: fax"
 
 
-def test_idle_lock_and_backup_folder_fall_back_to_this_computer(people, db, tmp_path):
-    boss = people["boss"]
+def test_idle_lock_and_backup_folder_fall_back_to_this_computer(staff, db, tmp_path):
+    boss = staff["boss"]
     assert idle_lock_minutes(boss) == db.settings.idle_lock_minutes
     assert backup_dir(boss) == db.settings.backup_dir
 
     folder = tmp_path / "practice backups"
     update_practice(boss, 0, replace(CLINIC, idle_lock_minutes=25, backup_dir=str(folder) + "  "))
-    assert idle_lock_minutes(people["fran"]) == 25
-    assert backup_dir(people["fran"]) == folder
+    assert idle_lock_minutes(staff["fran"]) == 25
+    assert backup_dir(staff["fran"]) == folder
 
     update_practice(boss, 1, replace(CLINIC, idle_lock_minutes=None, backup_dir=None))
     assert idle_lock_minutes(boss) == db.settings.idle_lock_minutes

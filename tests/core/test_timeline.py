@@ -19,11 +19,9 @@ from emr.models.audit import AuditEvent
 from emr.models.chart import Addendum, AmendmentRequest, Encounter, Note
 from emr.models.clinical import Allergy, HistoryEntry, Immunization, Medication, Problem
 from emr.models.observations import LabPanel, Observation
-from emr.services.auth import login
 from emr.services.documents import attach_document
 from emr.services.patients import PatientInput, register_patient
 from emr.services.timeline import KINDS, timeline, vitals_summary
-from emr.services.users import create_user
 
 PDF = b"%PDF-1.4\n% retina\n"
 
@@ -40,24 +38,6 @@ class Chart:
     a1c_id: int
     glycated_id: int
     document_id: int
-
-
-def make_staff(db, operator) -> dict:
-    """A physician, a nurse and a front-desk user, logged in."""
-    for username, role in [("doc", "physician"), ("nina", "nurse"), ("fran", "front_desk")]:
-        create_user(
-            operator,
-            username=username,
-            full_name=f"{username.title()} Tester",
-            role=role,
-            password=f"{username} pw 12345",
-        )
-    return {name: login(db, name, f"{name} pw 12345") for name in ("doc", "nina", "fran")}
-
-
-@pytest.fixture
-def staff(db, operator) -> dict:
-    return make_staff(db, operator)
 
 
 def utc(*args: int) -> datetime:
