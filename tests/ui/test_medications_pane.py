@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt
 from emr.services.auth import login
 from emr.services.medications import add_medication, list_medications
 from emr.services.users import create_user
-from ui.chart.medication_dialog import MedicationDialog, StopMedicationDialog, parse_date
+from ui.chart.medication_dialog import MedicationDialog, StopMedicationDialog
 from ui.chart.medications_pane import MedicationsPane
+from ui.widgets.date_field import parse_typed_date as parse_date
 
 from .conftest import PASSWORDS
 

@@ -23,7 +23,8 @@ from emr.services.immunizations import (
     record_immunization,
     record_refusal,
 )
-from ui.chart.medication_dialog import DateField, SavingDialog, editable_combo
+from ui.chart.medication_dialog import SavingDialog, editable_combo
+from ui.widgets.date_field import DateField
 
 GIVEN, HISTORICAL, REFUSAL = "given", "historical", "refusal"
 TITLES = {
@@ -71,7 +72,7 @@ class ImmunizationDialog(SavingDialog):
         self.form.addRow("", self.matches)
         self.form.addRow("", self.chosen_label)
 
-        self.given_on = DateField("on" if kind == REFUSAL else "given_on", date.today())
+        self.given_on = DateField(date.today(), field="on" if kind == REFUSAL else "given_on")
         self.add_field(
             "Refused &on" if kind == REFUSAL else "&Date given", "given_on", self.given_on
         )
@@ -95,7 +96,7 @@ class ImmunizationDialog(SavingDialog):
         self.lot_number = QLineEdit()
         self.lot_number.setMaxLength(40)
         self.add_field("&Lot number", "lot_number", self.lot_number)
-        self.expires_on = DateField("expires_on", month_end=True)
+        self.expires_on = DateField(field="expires_on", month_end=True)
         self.add_field("E&xpires", "expires_on", self.expires_on)
         self.manufacturer = editable_combo(COMMON_MANUFACTURERS)
         self.add_field("&Manufacturer", "manufacturer", self.manufacturer)

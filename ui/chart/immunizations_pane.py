@@ -13,10 +13,10 @@ from emr.services.immunizations import (
     list_immunizations,
     mark_immunization_entered_in_error,
 )
+from ui.chart.common import ChartTableModel, EnteredInErrorDialog, day
 from ui.chart.immunization_dialog import GIVEN, HISTORICAL, REFUSAL, ImmunizationDialog
-from ui.chart.medications_pane import Column, RecordsModel, day, records_table
 from ui.chart.pane import ChartPane
-from ui.widgets.reason_dialog import ReasonDialog
+from ui.widgets.record_table import Column, record_table
 
 
 def remark(i: ImmunizationRecord) -> str:
@@ -47,8 +47,8 @@ class ImmunizationsPane(ChartPane):
     def __init__(self, actor: Actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
         self.dialog = None  # the dialog open now, if any
-        self.model = RecordsModel(COLUMNS, self)
-        self.table = records_table(self.model, "immunizations")
+        self.model = ChartTableModel(COLUMNS, self)
+        self.table = record_table(self.model, "immunizations")
         self.table.selectionModel().selectionChanged.connect(self._enable)
 
         self.give_button = QPushButton("&Give…")
@@ -92,12 +92,12 @@ class ImmunizationsPane(ChartPane):
         except UserError as exc:
             self.message.setText(str(exc))
             records = []
-        self.model.set_records(records)
+        self.model.set_rows(records)
         self._enable()
 
     def selected(self) -> ImmunizationRecord | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.records[rows[0].row()] if rows else None
+        return self.model.rows[rows[0].row()] if rows else None
 
     def _enable(self, *_args) -> None:
         chosen = self.selected()
@@ -117,15 +117,12 @@ class ImmunizationsPane(ChartPane):
         chosen = self.selected()
         if chosen is None or chosen.entered_in_error:
             return
-        dialog = ReasonDialog(
-            "Entered in error",
-            f"Mark {chosen.vaccine} of {day(chosen.given_on)} entered in error? "
-            "It stays in the chart, struck through.",
-            "Mark entered in error",
-            parent=self,
+        dialog = EnteredInErrorDialog(
+            f"{chosen.vaccine} of {day(chosen.given_on)}",
+            self,
+            placeholder="Why it is wrong (kept with the immunization)",
         )
-        dialog.reason.setPlaceholderText("Why it is wrong (kept with the immunization)")
-        dialog.accepted.connect(lambda: self._mark_in_error(chosen, dialog.reason.text()))
+        dialog.accepted.connect(lambda: self._mark_in_error(chosen, dialog.reason_text()))
         self.dialog = dialog
         dialog.open()
 

@@ -4,11 +4,8 @@ dialogs save through the service themselves and close only when it accepted; ope
 
 from __future__ import annotations
 
-import re
-from calendar import monthrange
 from datetime import date
 
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,54 +30,9 @@ from emr.services.medications import (
     stop_medication,
     update_medication,
 )
-from ui.style import ERROR_STYLE
-
-_US_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
-
-
-def parse_date(text: str, *, month_end: bool = False) -> date | None:
-    """A typed date: MM/DD/YYYY, YYYY-MM-DD or "today"; with `month_end`, MM/YYYY means the
-    month's last day (how vaccine vials print their expiry). None when empty; ValueError when
-    it cannot be read."""
-    text = text.strip().lower()
-    if not text:
-        return None
-    if text in ("t", "today"):
-        return date.today()
-    if m := _US_DATE.match(text):
-        return date(int(m[3]), int(m[1]), int(m[2]))
-    if m := _ISO_DATE.match(text):
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    if month_end and (m := _MONTH_YEAR.match(text)):
-        year, month = int(m[2]), int(m[1])
-        return date(year, month, monthrange(year, month)[1])
-    raise ValueError(text)
-
-
-class DateField(QLineEdit):
-    """A date typed as MM/DD/YYYY (or "t" for today): quicker by keyboard than a spin box."""
-
-    def __init__(self, field: str, value: date | None = None, *, month_end: bool = False) -> None:
-        super().__init__()
-        self.field = field
-        self.month_end = month_end
-        self.setPlaceholderText("MM/YYYY or MM/DD/YYYY" if month_end else "MM/DD/YYYY")
-        self.setMaxLength(10)
-        self.set_value(value)
-
-    def set_value(self, value: date | None) -> None:
-        self.setText(f"{value:%m/%d/%Y}" if value else "")
-
-    def value(self) -> date | None:
-        try:
-            return parse_date(self.text(), month_end=self.month_end)
-        except ValueError:
-            example = "12/2030 or 12/31/2030" if self.month_end else "03/14/2024"
-            raise ValidationError(
-                {self.field: f"{self.text().strip()!r} is not a date: write it as {example}."}
-            ) from None
+from ui.widgets.date_field import DateField
+from ui.widgets.field_errors import error_label
+from ui.widgets.shortcuts import add_save_shortcut
 
 
 def editable_combo(choices: tuple[str, ...] | list[str], text: str = "") -> QComboBox:
@@ -102,10 +54,7 @@ class SavingDialog(QDialog):
         self.setWindowTitle(title)
         self.fields: dict[str, QWidget] = {}
         self.form = QFormLayout()
-        self.error = QLabel()
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error = error_label("dialogError")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -113,7 +62,7 @@ class SavingDialog(QDialog):
         self.save_button.setText(save_text)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
+        add_save_shortcut(self, self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.error)
@@ -178,7 +127,7 @@ class MedicationDialog(SavingDialog):
         self.reason = QLineEdit(m.reason if m else "")
         self.reason.setMaxLength(200)
         self.reason.setPlaceholderText("What it is for")
-        self.started_on = DateField("started_on", m.started_on if m else None)
+        self.started_on = DateField(m.started_on if m else None, field="started_on")
         self.started_on.setPlaceholderText("MM/DD/YYYY, empty when not known")
         self.source = QComboBox()
         for key, label in SOURCES.items():
@@ -225,7 +174,7 @@ class StopMedicationDialog(SavingDialog):
         what = QLabel(f"Stop <b>{medication.name}</b> {medication.sig}".strip())
         what.setWordWrap(True)
         self.form.addRow(what)
-        self.stopped_on = DateField("stopped_on", date.today())
+        self.stopped_on = DateField(date.today(), field="stopped_on")
         self.stop_reason = editable_combo(COMMON_STOP_REASONS)
         self.stop_reason.lineEdit().setPlaceholderText("Why it was stopped")
         self.add_field("Stopped &on", "stopped_on", self.stopped_on)

@@ -3,17 +3,9 @@ the stop date and reason. Add, correct, stop, or mark a medication entered in er
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -28,74 +20,10 @@ from emr.services.medications import (
     list_medications,
     mark_medication_entered_in_error,
 )
+from ui.chart.common import ChartTableModel, EnteredInErrorDialog, day
 from ui.chart.medication_dialog import MedicationDialog, StopMedicationDialog
 from ui.chart.pane import ChartPane
-from ui.widgets.reason_dialog import ReasonDialog
-
-Column = tuple[str, Callable[[Any], str]]
-STRUCK_COLOUR = QColor("#888888")
-
-
-def day(d: date | None) -> str:
-    return f"{d:%m/%d/%Y}" if d else ""
-
-
-class RecordsModel(QAbstractTableModel):
-    """Rows of frozen service records shown in the given columns; records entered in error
-    (an `entered_in_error` attribute) are struck through and grey, with the reason as tip."""
-
-    def __init__(self, columns: Sequence[Column], parent=None) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self.records: list[Any] = []
-
-    def set_records(self, records: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self.records = list(records)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.columns)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section][0]
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        record = self.records[index.row()]
-        struck = getattr(record, "entered_in_error", False)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[index.column()][1](record)
-        if role == Qt.ItemDataRole.FontRole and struck:
-            font = QFont()
-            font.setStrikeOut(True)
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole and struck:
-            return QBrush(STRUCK_COLOUR)
-        if role == Qt.ItemDataRole.ToolTipRole and struck:
-            return f"Entered in error: {record.error_reason}"
-        return None
-
-
-def records_table(model: RecordsModel, name: str) -> QTableView:
-    table = QTableView()
-    table.setObjectName(name)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setTabKeyNavigation(False)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    return table
-
+from ui.widgets.record_table import Column, record_table
 
 CURRENT_COLUMNS: list[Column] = [
     ("Medication", lambda m: m.name),
@@ -123,10 +51,10 @@ class MedicationsPane(ChartPane):
     def __init__(self, actor: Actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
         self.dialog = None  # the dialog open now, if any
-        self.current_model = RecordsModel(CURRENT_COLUMNS, self)
-        self.past_model = RecordsModel(PAST_COLUMNS, self)
-        self.current_table = records_table(self.current_model, "currentMedications")
-        self.past_table = records_table(self.past_model, "pastMedications")
+        self.current_model = ChartTableModel(CURRENT_COLUMNS, self)
+        self.past_model = ChartTableModel(PAST_COLUMNS, self)
+        self.current_table = record_table(self.current_model, "currentMedications")
+        self.past_table = record_table(self.past_model, "pastMedications")
         self.tables = (self.current_table, self.past_table)
         for table in self.tables:
             table.selectionModel().selectionChanged.connect(
@@ -176,19 +104,17 @@ class MedicationsPane(ChartPane):
         except UserError as exc:
             self.message.setText(str(exc))
             meds = []
-        self.current_model.set_records([m for m in meds if m.current])
-        self.past_model.set_records([m for m in meds if not m.current])
-        self.current_heading.setText(
-            f"<b>Current medications</b> ({len(self.current_model.records)})"
-        )
-        self.past_heading.setText(f"<b>Past medications</b> ({len(self.past_model.records)})")
+        self.current_model.set_rows([m for m in meds if m.current])
+        self.past_model.set_rows([m for m in meds if not m.current])
+        self.current_heading.setText(f"<b>Current medications</b> ({len(self.current_model.rows)})")
+        self.past_heading.setText(f"<b>Past medications</b> ({len(self.past_model.rows)})")
         self._enable()
 
     def selected(self) -> MedicationRecord | None:
         for table in self.tables:
             rows = table.selectionModel().selectedRows()
             if rows:
-                return table.model().records[rows[0].row()]
+                return table.model().rows[rows[0].row()]
         return None
 
     def _selected_in(self, table: QTableView) -> None:
@@ -224,14 +150,10 @@ class MedicationsPane(ChartPane):
         chosen = self.selected()
         if chosen is None or chosen.entered_in_error:
             return
-        dialog = ReasonDialog(
-            "Entered in error",
-            f"Mark {chosen.name} entered in error? It stays in the chart, struck through.",
-            "Mark entered in error",
-            parent=self,
+        dialog = EnteredInErrorDialog(
+            chosen.name, self, placeholder="Why it is wrong (kept with the medication)"
         )
-        dialog.reason.setPlaceholderText("Why it is wrong (kept with the medication)")
-        dialog.accepted.connect(lambda: self._mark_in_error(chosen, dialog.reason.text()))
+        dialog.accepted.connect(lambda: self._mark_in_error(chosen, dialog.reason_text()))
         self.dialog = dialog
         dialog.open()
 
