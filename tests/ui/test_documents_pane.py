@@ -15,7 +15,8 @@ from emr.models.documents import DocumentContent
 from emr.services.auth import login
 from emr.services.users import create_user
 from ui.chart.document_viewer import DocumentViewer
-from ui.chart.documents_pane import DocumentsPane, ReasonDialog
+from ui.chart.documents_pane import DocumentsPane
+from ui.widgets.reason_dialog import ReasonDialog
 
 
 @pytest.fixture

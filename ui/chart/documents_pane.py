@@ -6,10 +6,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -22,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 
@@ -37,11 +34,12 @@ from emr.services.documents import (
     open_document,
     size_text,
 )
+from ui.chart.common import ChartTableModel, EnteredInErrorDialog
 from ui.chart.document_viewer import DocumentViewer, open_outside, shown_in_app
 from ui.chart.pane import ChartPane
-from ui.style import ERROR_STYLE
-
-Index = QModelIndex | QPersistentModelIndex
+from ui.widgets.field_errors import error_label
+from ui.widgets.record_table import Column, record_table
+from ui.widgets.shortcuts import add_save_shortcut
 
 _TYPE_NAMES = {
     "application/pdf": "PDF",
@@ -55,51 +53,13 @@ def type_name(media_type: str) -> str:
     return _TYPE_NAMES.get(media_type, "Other file")
 
 
-class DocumentsModel(QAbstractTableModel):
-    COLUMNS = ("Date", "Title", "Category", "Type", "Size")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[DocumentRecord] = []
-
-    def set_rows(self, rows: list[DocumentRecord]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        doc = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                f"{doc.document_date:%Y-%m-%d}",
-                doc.title,
-                doc.category.capitalize(),
-                type_name(doc.media_type),
-                size_text(doc.size),
-            )[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            tip = doc.file_name or doc.title
-            if doc.entered_in_error:
-                tip += f"\nEntered in error: {doc.error_reason}"
-            return tip
-        if role == Qt.ItemDataRole.FontRole and doc.entered_in_error:
-            font = QFont()
-            font.setStrikeOut(True)
-            return font
-        return None
+COLUMNS: list[Column] = [
+    ("Date", lambda d: f"{d.document_date:%Y-%m-%d}"),
+    ("Title", lambda d: d.title),
+    ("Category", lambda d: d.category.capitalize()),
+    ("Type", lambda d: type_name(d.media_type)),
+    ("Size", lambda d: size_text(d.size)),
+]
 
 
 class AttachDialog(QDialog):
@@ -122,10 +82,7 @@ class AttachDialog(QDialog):
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setMaximumDate(QDate.currentDate())
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_label("error")
         self.error.hide()
         form = QFormLayout()
         form.addRow("File", QLabel(path.name))
@@ -138,7 +95,7 @@ class AttachDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Attach")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        add_save_shortcut(self, self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -168,66 +125,16 @@ def _guess_category(path: Path) -> str:
     return "other"
 
 
-class ReasonDialog(QDialog):
-    """Why a document is entered in error (wrong patient, duplicate …)."""
-
-    def __init__(self, pane: DocumentsPane, record: DocumentRecord) -> None:
-        super().__init__(pane)
-        self.pane = pane
-        self.record = record
-        self.setWindowTitle("Entered in error")
-        self.reason = QLineEdit()
-        self.reason.setObjectName("reason")
-        self.reason.setPlaceholderText("wrong patient, duplicate, unreadable scan …")
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Mark entered in error")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        form = QFormLayout()
-        form.addRow("Document", QLabel(record.title))
-        form.addRow("&Reason", self.reason)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-
-    def save(self) -> None:
-        try:
-            mark_document_entered_in_error(
-                self.pane.actor, self.record.id, self.record.version, self.reason.text()
-            )
-        except UserError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return
-        self.accept()
-        self.pane.reload()
-        self.pane.changed.emit()
-
-
 class DocumentsPane(ChartPane):
     title = "Documents"
 
     def __init__(self, actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
         self.viewers: list[DocumentViewer] = []
-        self.model = DocumentsModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("documents")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.model = ChartTableModel(COLUMNS, self, tooltip=lambda d: d.file_name or d.title)
+        self.table = record_table(self.model, "documents")
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(lambda _index: self.open_selected())
 
@@ -382,10 +289,22 @@ class DocumentsPane(ChartPane):
         if viewer in self.viewers:
             self.viewers.remove(viewer)
 
-    def enter_in_error(self) -> ReasonDialog | None:
+    def enter_in_error(self) -> EnteredInErrorDialog | None:
         record = self.selected()
         if record is None or record.entered_in_error:
             return None
-        dialog = ReasonDialog(self, record)
+        dialog = EnteredInErrorDialog(
+            f'"{record.title}"', self, placeholder="wrong patient, duplicate, unreadable scan …"
+        )
+        dialog.accepted.connect(lambda: self._mark_in_error(record, dialog.reason_text()))
         dialog.open()
         return dialog
+
+    def _mark_in_error(self, record: DocumentRecord, reason: str) -> None:
+        try:
+            mark_document_entered_in_error(self.actor, record.id, record.version, reason)
+        except UserError as exc:
+            self._show_problem(str(exc))
+            return
+        self.reload()
+        self.changed.emit()

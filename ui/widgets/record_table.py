@@ -23,12 +23,14 @@ class RecordTableModel(QAbstractTableModel):
         *,
         decoration: Callable[[Any, int], object] | None = None,
         foreground: Callable[[Any], object] | None = None,
+        tooltip: Callable[[Any], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.rows: list[Any] = []
         self._decoration = decoration
         self._foreground = foreground
+        self._tooltip = tooltip
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
@@ -53,6 +55,8 @@ class RecordTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         record = self.rows[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole and self._tooltip is not None:
+            return self._tooltip(record)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             value = self.columns[index.column()][1](record)
             return "" if value is None else str(value)
