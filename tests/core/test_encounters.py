@@ -13,7 +13,6 @@ from emr.models import AuditEvent, Medication, Observation, Problem
 from emr.models.base import utcnow
 from emr.schedule_rules import Stretch
 from emr.security.audit import verify_chain
-from emr.services.auth import login
 from emr.services.encounters import (
     ENCOUNTER_TYPES,
     add_addendum,
@@ -27,39 +26,23 @@ from emr.services.encounters import (
     verify_note,
 )
 from emr.services.note_templates import save_note_template
-from emr.services.patients import PatientInput, register_patient
 from emr.services.schedule_setup import save_appointment_type, set_working_hours
 from emr.services.scheduling import AppointmentInput, book_appointment
-from emr.services.users import create_user
 
 VISIT = datetime(2024, 3, 5, 14, 0)
 
 
 @pytest.fixture
-def clinic(db, operator):
-    doc = create_user(
-        operator, username="doc", full_name="Dr Ada Doc", role="physician", password="doc pw 12345"
-    )
-    create_user(
-        operator, username="nina", full_name="Nina Nurse", role="nurse", password="nurse pw 12345"
-    )
-    create_user(
-        operator, username="fran", full_name="Fran Desk", role="front_desk", password="desk pw 1234"
-    )
-    patient = register_patient(
-        operator,
-        PatientInput(family_name="Doe", given_name="Jane", date_of_birth=date(1980, 1, 1), sex="F"),
-    )
-
+def clinic(physician, nurse, front_desk_user, patient):
     class Clinic:
         pass
 
     c = Clinic()
-    c.doc_id = doc.id
+    c.doc_id = physician.user_id
     c.patient_id = patient.id
-    c.doc = login(db, "doc", "doc pw 12345")
-    c.nurse = login(db, "nina", "nurse pw 12345")
-    c.desk = login(db, "fran", "desk pw 1234")
+    c.doc = physician
+    c.nurse = nurse
+    c.desk = front_desk_user
     return c
 
 
@@ -94,7 +77,7 @@ def events(db, **where):
 
 def test_a_draft_is_saved_and_read_back(clinic):
     encounter = visit(clinic)
-    assert encounter.provider_name == "Dr Ada Doc"
+    assert encounter.provider_name == "Doc Tester"
     assert encounter.occurred_at == VISIT
     detail = get_encounter(clinic.nurse, encounter.id)
     assert detail.note.status == "draft" and detail.note.sections == ("", "", "", "")
@@ -102,14 +85,14 @@ def test_a_draft_is_saved_and_read_back(clinic):
     assert saved.version > detail.note.version
     again = get_encounter(clinic.doc, encounter.id).note
     assert again.sections == SOAP
-    assert again.author_name == "Dr Ada Doc"
-    assert again.last_editor_name == "Nina Nurse"
+    assert again.author_name == "Doc Tester"
+    assert again.last_editor_name == "Nina Tester"
 
 
 def test_a_physician_signs_and_the_signature_verifies(clinic):
     _, draft = drafted(clinic)
     signed = sign_note(clinic.doc, draft.id, draft.version)
-    assert signed.signed and signed.signed_by_name == "Dr Ada Doc"
+    assert signed.signed and signed.signed_by_name == "Doc Tester"
     assert signed.signed_at is not None and len(signed.signed_hash or "") == 64
     assert verify_note(clinic.doc, draft.id) is True
 
@@ -139,7 +122,7 @@ def test_an_addendum_keeps_the_signed_text(clinic):
     encounter, draft = drafted(clinic)
     signed = sign_note(clinic.doc, draft.id, draft.version)
     addendum = add_addendum(clinic.doc, signed.id, "Chest X-ray normal.")
-    assert addendum.author_name == "Dr Ada Doc" and len(addendum.signed_hash) == 64
+    assert addendum.author_name == "Doc Tester" and len(addendum.signed_hash) == 64
     detail = get_encounter(clinic.doc, encounter.id)
     assert detail.note.sections == SOAP
     assert detail.note.signed_hash == signed.signed_hash
@@ -281,7 +264,7 @@ def test_list_is_newest_first_and_hides_errors(clinic):
     mark_encounter_entered_in_error(clinic.doc, wrong.id, wrong.version, "Wrong patient chart")
     listed = list_encounters(clinic.doc, clinic.patient_id)
     assert [e.id for e in listed] == [new.id, old.id]
-    assert listed[0].note_status == "draft" and listed[0].provider_name == "Dr Ada Doc"
+    assert listed[0].note_status == "draft" and listed[0].provider_name == "Doc Tester"
     with_errors = list_encounters(clinic.doc, clinic.patient_id, include_errors=True)
     assert [e.id for e in with_errors] == [wrong.id, new.id, old.id]
     assert with_errors[0].entered_in_error and with_errors[0].error_reason == "Wrong patient chart"

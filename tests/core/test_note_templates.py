@@ -20,26 +20,19 @@ from emr.services.note_templates import (
 )
 from emr.services.users import create_user
 
+PASSWORD = "doc2 pw 12345"
+
 
 @pytest.fixture
-def staff(db, operator):
-    for username, name, role, password in (
-        ("doc", "Dr Ada Doc", "physician", "doc pw 12345"),
-        ("doc2", "Dr Bo Two", "physician", "doc pw 12345"),
-        ("nina", "Nina Nurse", "nurse", "nurse pw 12345"),
-        ("fran", "Fran Desk", "front_desk", "desk pw 1234"),
-    ):
-        create_user(operator, username=username, full_name=name, role=role, password=password)
-    return {
-        "doc": login(db, "doc", "doc pw 12345"),
-        "doc2": login(db, "doc2", "doc pw 12345"),
-        "nurse": login(db, "nina", "nurse pw 12345"),
-        "desk": login(db, "fran", "desk pw 1234"),
-    }
+def other_physician(db, operator):
+    create_user(
+        operator, username="doc2", full_name="Dr Bo Two", role="physician", password=PASSWORD
+    )
+    return login(db, "doc2", PASSWORD)
 
 
-def test_physicians_write_templates_and_everyone_clinical_reads(staff):
-    doc, nurse, desk = staff["doc"], staff["nurse"], staff["desk"]
+def test_physicians_write_templates_and_everyone_clinical_reads(physician, nurse, front_desk_user):
+    doc, nurse, desk = physician, nurse, front_desk_user
     annual = save_note_template(
         doc, name="Annual physical", visit_type="Annual physical", subjective="No complaints."
     )
@@ -69,14 +62,14 @@ def test_physicians_write_templates_and_everyone_clinical_reads(staff):
     assert len(list_note_templates(nurse, include_retired=True)) == 3
 
 
-def test_a_template_needs_a_name_and_some_text(staff):
+def test_a_template_needs_a_name_and_some_text(physician):
     with pytest.raises(ValidationError) as caught:
-        save_note_template(staff["doc"], name=" ")
+        save_note_template(physician, name=" ")
     assert set(caught.value.field_errors) == {"name", "subjective"}
 
 
-def test_shared_and_personal_phrases(staff):
-    doc, doc2, nurse = staff["doc"], staff["doc2"], staff["nurse"]
+def test_shared_and_personal_phrases(physician, other_physician, nurse):
+    doc, doc2, nurse = physician, other_physician, nurse
     save_quick_phrase(doc, abbreviation=".nad", text="No acute distress.", personal=False)
     save_quick_phrase(doc2, abbreviation=".nad", text="Well, in no distress.")
     save_quick_phrase(nurse, abbreviation=".vs", text="Vital signs reviewed.")
@@ -106,7 +99,7 @@ def test_expansion_only_at_word_boundaries():
     assert expand_with({}, ".nad") == ".nad"
 
 
-def test_expand_phrases_uses_the_users_phrases(staff):
-    save_quick_phrase(staff["doc"], abbreviation=".rrr", text="Regular rate and rhythm.")
-    assert expand_phrases(staff["doc"], "Heart: .rrr") == "Heart: Regular rate and rhythm."
-    assert expand_phrases(staff["nurse"], "Heart: .rrr") == "Heart: .rrr"
+def test_expand_phrases_uses_the_users_phrases(physician, nurse):
+    save_quick_phrase(physician, abbreviation=".rrr", text="Regular rate and rhythm.")
+    assert expand_phrases(physician, "Heart: .rrr") == "Heart: Regular rate and rhythm."
+    assert expand_phrases(nurse, "Heart: .rrr") == "Heart: .rrr"
