@@ -19,15 +19,18 @@ panels allocated inside the transaction; one audit event summarises the generati
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
+import operator
 import random
 import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Date, func, insert, select
 
 from emr.codes import loinc
 from emr.codes.cvx import get_cvx
@@ -35,6 +38,7 @@ from emr.codes.icd10 import get_icd10
 from emr.codes.units import CM_PER_IN, KG_PER_LB
 from emr.demo.context import DemoContext
 from emr.localtime import to_local, to_utc
+from emr.models.base import UTCDateTime
 from emr.models.chart import Encounter, Note
 from emr.models.clinical import (
     Allergy,
@@ -54,6 +58,7 @@ from emr.services.labs import compute_flag
 from emr.services.schedule_setup import provider_rows
 
 AREA = "chart"
+CHART_YEARS = (1, 2, 2, 3, 3, 4, 4, 5, 6, 8, 10)  # how far back an adult's chart goes
 BATCH_PATIENTS = 2_000
 CACHE_KIB = 500_000
 BIG_CHART_ENCOUNTERS = 700
@@ -62,6 +67,7 @@ BIG_CHART_MIN_AGE = 50
 BIG_CHART_YEARS = 24
 DEMO_CLOCK = time(10, 30)  # as the schedule: today is seen at 10:30
 VITALS = "vital-signs"
+_FLAGS = {None: "", "low": "L", "high": "H"}
 LABORATORY = "laboratory"
 
 FULL_VITALS = (
@@ -75,8 +81,17 @@ FULL_VITALS = (
     "height",
     "bmi",
 )
+# Height is measured at physicals; other visits' BMI uses the latest height, as
+# emr.services.vitals computes it.
+VISIT_VITALS = ("systolic", "diastolic", "heart_rate", "temperature", "spo2", "weight", "bmi")
+FOLLOW_UP_VITALS = ("systolic", "diastolic", "heart_rate", "weight", "bmi")
 SHORT_VITALS = ("systolic", "diastolic", "heart_rate")
 HOME_VITALS = ("systolic", "diastolic", "heart_rate", "weight")  # telehealth: patient-reported
+VITALS_BY_KIND = {
+    "Annual physical": FULL_VITALS,
+    "Follow-up": FOLLOW_UP_VITALS,
+    "Telehealth": HOME_VITALS,
+}
 
 
 # --- what patients have -----------------------------------------------------------------------
@@ -463,6 +478,12 @@ def _interpolate(table: tuple[tuple[float, float], ...], age: float) -> float:
     return table[-1][1]
 
 
+@functools.cache
+def _limits() -> dict[str, tuple[float, float]]:
+    """The possible range of each vital (emr.codes.loinc refuses values outside it)."""
+    return {v.key: (v.min_possible or 0.0, v.max_possible or math.inf) for v in loinc.vital_signs()}
+
+
 class _Body:
     """The patient's measurements over time: height, weight, blood pressure, pulse."""
 
@@ -515,7 +536,7 @@ class _Body:
         values = {
             "systolic": round(systolic + rng.gauss(0, 7)),
             "diastolic": round(diastolic + rng.gauss(0, 5)),
-            "heart_rate": round(pulse + rng.gauss(0, 14 if self.afib else 6)),
+            "heart_rate": max(42, round(pulse + rng.gauss(0, 10 if self.afib else 6))),
             "respiratory_rate": round(rr),
             "temperature": round((round(temp_f, 1) - 32) * 5 / 9, 2),
             "spo2": round(min(100, spo2)),
@@ -524,12 +545,14 @@ class _Body:
         }
         values["bmi"] = round(weight / (height / 100) ** 2, 1)
         values["glucose_capillary"] = round(rng.gauss(135, 25))
+        limits = _limits()
         for key, value in values.items():
-            vital = loinc.vital_sign(key)
-            low, high = vital.min_possible or 0.0, vital.max_possible or value
-            values[key] = min(max(value, low), high)
+            low, high = limits[key]
+            values[key] = float(min(max(value, low), high))
         if values["diastolic"] >= values["systolic"] - 15:
             values["diastolic"] = values["systolic"] - 25
+        if age < 2:  # growth is followed by weight-for-length, not BMI
+            del values["bmi"]
         return values
 
 
@@ -597,6 +620,54 @@ class _Charts:
             "entered_in_error": False,
             "error_reason": "",
         } | self.stamp(at, by)
+
+    def observation(
+        self,
+        patient_id: int,
+        encounter_id: int,
+        at: datetime,
+        by: int,
+        category: str,
+        code: str,
+        name: str,
+        value: float,
+        unit: str,
+        low: float | None,
+        high: float | None,
+        flag: str,
+        observed_at: datetime,
+        panel_id: int | None,
+        lab: str,
+        source: str,
+        group: str,
+    ) -> dict:
+        # One literal, no merging: there are millions of these.
+        return {
+            "patient_id": patient_id,
+            "encounter_id": encounter_id,
+            "entered_in_error": False,
+            "error_reason": "",
+            "created_at": at,
+            "updated_at": at,
+            "created_by": by,
+            "updated_by": by,
+            "version": 1,
+            "category": category,
+            "loinc_code": code,
+            "name": name,
+            "value_num": value,
+            "value_text": "",
+            "unit": unit,
+            "ref_low": low,
+            "ref_high": high,
+            "ref_text": "",
+            "flag": flag,
+            "observed_at": observed_at,
+            "panel_id": panel_id,
+            "performing_lab": lab,
+            "source": source,
+            "group_id": group,
+        }
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -693,7 +764,7 @@ class _Charts:
                 else _add_years(self.today, -rng.uniform(2, age))
             )
         else:
-            years = min(age - 18, rng.choice((2, 3, 4, 5, 6, 8, 10, 12, 15)))
+            years = min(age - 18, rng.choice(CHART_YEARS))
             span_start = max(_add_years(p.dob, 18), _add_years(self.today, -max(years, 1)))
         span_start = min(span_start, cutoff)
         have = self.conditions(p, span_start, big)
@@ -756,10 +827,10 @@ class _Charts:
                     day += timedelta(days=gap + rng.randrange(-7, 8))
                     continue
                 active = [h for h in have if h.active_on(day)]
-                physical_chance = 0.8 if age >= 65 or age < 18 else 0.55
+                physical_chance = 0.8 if age >= 65 or age < 18 else 0.5
                 if rng.random() < physical_chance:
                     visits.append(self.visit(p, day, "Annual physical", have, primary))
-                follow_ups = min(3, len(active))
+                follow_ups = min(2, len(active))
                 for k in range(follow_ups):
                     d = day + timedelta(days=(k + 1) * 365 // (follow_ups + 1))
                     if d < cutoff:
@@ -806,7 +877,7 @@ class _Charts:
         else:
             focus = rng.sample(active, min(len(active), rng.choice((1, 2, 2, 3)))) if active else []
             reason = focus[0].condition.reason if focus else "Medication review"
-        vitals = HOME_VITALS if kind == "Telehealth" else FULL_VITALS
+        vitals = VITALS_BY_KIND.get(kind, VISIT_VITALS)
         if provider != self.providers[0] and rng.random() < 0.15:
             provider = rng.choice(self.providers)
         visit = Visit(day, minute, kind, reason, provider, focus, vitals=vitals)
@@ -829,7 +900,7 @@ class _Charts:
             focus,
             appointment_id=a.id,
             starts_at=a.starts_at,
-            vitals=HOME_VITALS if kind == "Telehealth" else FULL_VITALS,
+            vitals=VITALS_BY_KIND.get(kind, FULL_VITALS),
         )
         if a.status == "completed":
             done = a.completed_at or a.ends_at
@@ -837,7 +908,8 @@ class _Charts:
         return visit
 
     def plan_labs(self, p: PatientInfo, have: list[Have], visits: list[Visit], big: bool) -> None:
-        """Yearly CMP, lipids and CBC for adults who need them; A1c twice a year for
+        """CMP and lipids yearly for adults with a chronic condition that needs them (every
+        third year from 40), a CBC every third year (every other from 65); A1c twice a year for
         diabetics; TSH yearly for hypothyroidism. Drawn at the visit."""
         last: dict[str, date] = {}
         keys = {h.condition.key for h in have}
@@ -848,9 +920,13 @@ class _Charts:
             if age < 18:
                 continue
             panels = []
-            needs_labs = age >= 40 or keys & {"hypertension", "hyperlipidemia", "diabetes", "ckd"}
-            if needs_labs and (v.day - last.get("yearly", date.min)).days > 330:
-                panels += [CMP, LIPIDS, CBC]
+            chronic = keys & {"hypertension", "hyperlipidemia", "diabetes", "ckd"}
+            every = 330 if chronic else 1000 if age >= 40 else None
+            if every and (v.day - last.get("yearly", date.min)).days > every:
+                panels += [CMP, LIPIDS]
+                if (v.day - last.get("cbc", date.min)).days > (700 if age >= 65 else 1000):
+                    panels.append(CBC)
+                    last["cbc"] = v.day
                 last["yearly"] = v.day
                 if "hypothyroidism" in keys and any(
                     h.condition.key == "hypothyroidism" and h.onset <= v.day for h in have
@@ -910,32 +986,21 @@ class _Charts:
         fever = any(h.condition.key in ("pharyngitis", "otitis media") for h in v.focus)
         measured = body.measure(v.day, self.today, treated, fever)
         roomed = when + timedelta(minutes=rng.randrange(2, 10))
-        keys = list(v.vitals) + (["glucose_capillary"] if v.glucose else [])
+        keys = [k for k in v.vitals if k in measured]
+        if v.glucose:
+            keys.append("glucose_capillary")
         group = self.uuid()
         for key in keys:
             vital = self.vital[key]
-            value = float(measured[key])
+            value = measured[key]
             flag = loinc.flag_vital(key, value)
             rows["observations"].append(
-                self.clinical(p.id, eid, roomed, v.provider_id)
-                | {
-                    "category": VITALS,
-                    "loinc_code": vital.loinc_code,
-                    "name": vital.display_name,
-                    "value_num": value,
-                    "value_text": "",
-                    "unit": vital.ucum_unit,
-                    "ref_low": vital.normal_low,
-                    "ref_high": vital.normal_high,
-                    "ref_text": "",
-                    "flag": {"low": "L", "high": "H"}.get(flag or "", ""),
-                    "observed_at": roomed,
-                    "panel_id": None,
-                    "performing_lab": "",
-                    "source": "manual",
-                    "group_id": group,
-                }
-            )
+                self.observation(
+                    p.id, eid, roomed, v.provider_id, VITALS, vital.loinc_code,
+                    vital.display_name, value, vital.ucum_unit, vital.normal_low,
+                    vital.normal_high, _FLAGS[flag], roomed, None, "", "manual", group,
+                )
+            )  # fmt: skip
         self.counts["vitals"] += len(keys)
         results: dict[str, tuple[float, str]] = {}
         for name, code, tests in v.labs:
@@ -1001,25 +1066,12 @@ class _Charts:
             flag = compute_flag(value, "", spec.low, spec.high)
             out[key] = (value, flag)
             self.rows["observations"].append(
-                self.clinical(p.id, eid, reported, v.provider_id)
-                | {
-                    "category": LABORATORY,
-                    "loinc_code": test.loinc_code,
-                    "name": test.display_name,
-                    "value_num": value,
-                    "value_text": "",
-                    "unit": test.ucum_unit,
-                    "ref_low": spec.low,
-                    "ref_high": spec.high,
-                    "ref_text": "",
-                    "flag": flag,
-                    "observed_at": drawn,
-                    "panel_id": pid,
-                    "performing_lab": lab,
-                    "source": "import",
-                    "group_id": "",
-                }
-            )
+                self.observation(
+                    p.id, eid, reported, v.provider_id, LABORATORY, test.loinc_code,
+                    test.display_name, value, test.ucum_unit, spec.low, spec.high, flag, drawn,
+                    pid, lab, "import", "",
+                )
+            )  # fmt: skip
         self.counts["lab results"] += len(tests)
         return out
 
@@ -1601,6 +1653,48 @@ _TABLES = {
 }
 
 
+def _sqlite_datetime(value: datetime) -> str:
+    """As emr.models.base.UTCDateTime stores it on SQLite: naive UTC with microseconds."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _insert(s, table, rows: list[dict], sqlite: bool) -> None:
+    """Core insert of rows (all with the same keys). On SQLite the values are bound as the
+    UTCDateTime and Date types would bind them, by the driver's executemany: SQLAlchemy's own
+    bind processing of millions of values is about half of the generator's time."""
+    if not sqlite:
+        s.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    quote = s.bind.dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join('?' * len(names))})"
+    )
+    datetimes = [i for i, c in enumerate(columns) if isinstance(c.type, UTCDateTime)]
+    dates = [i for i, c in enumerate(columns) if type(c.type) is Date]
+    get = operator.itemgetter(*names)
+    formatted: dict[datetime, str] = {}
+    params = []
+    for row in rows:
+        values = list(get(row))
+        for i in datetimes:
+            value = values[i]
+            if value is not None:
+                text = formatted.get(value)
+                if text is None:
+                    text = formatted[value] = _sqlite_datetime(value)
+                values[i] = text
+        for i in dates:
+            if values[i] is not None:
+                values[i] = values[i].isoformat()
+        params.append(tuple(values))
+    s.connection().exec_driver_sql(sql, params)
+
+
 def generate(ctx: DemoContext) -> dict[str, int]:
     with ctx.db.read() as s:
         patients = _patients(ctx, s)
@@ -1628,7 +1722,7 @@ def generate(ctx: DemoContext) -> dict[str, int]:
                 charts.patient(p, appointments.get(p.id, []), next_ids, cutoff, p.id == big)
             for name, rows in charts.rows.items():
                 if rows:
-                    s.execute(insert(_TABLES[name]), rows)
+                    _insert(s, _TABLES[name], rows, ctx.db.is_sqlite)
             charts.reset()
             if ctx.db.is_sqlite:
                 s.connection().exec_driver_sql("PRAGMA cache_size = -2000")
