@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +20,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
+from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import LETTER
@@ -29,6 +32,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
+from emr.errors import UserError
 from emr.localtime import now_local
 from emr.services.practice import PracticeRecord
 
@@ -54,6 +58,8 @@ SHADE: Color = HexColor("#ececec")
 class DocumentFonts:
     regular: str
     bold: str
+    # Fonts tried, in order, for a character the regular or bold font lacks (CJK, Arabic …).
+    fallbacks: tuple[str, ...] = ()
 
     @property
     def unicode(self) -> bool:
@@ -61,11 +67,15 @@ class DocumentFonts:
         return self.regular != "Helvetica"
 
 
+def _base_folder() -> Path:
+    frozen_base = getattr(sys, "_MEIPASS", None)
+    return Path(frozen_base) if frozen_base else Path(__file__).resolve().parents[2]
+
+
 def _font_candidates() -> list[tuple[Path, Path]]:
     """(regular, bold) TrueType pairs with wide Unicode coverage (Vietnamese, Central
     European …), in order of preference: shipped with the app, then the system's."""
-    frozen_base = getattr(sys, "_MEIPASS", None)
-    base = Path(frozen_base) if frozen_base else Path(__file__).resolve().parents[2]
+    base = _base_folder()
     windows_fonts = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
     pairs = [
         (base / "resources" / "fonts" / "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
@@ -80,27 +90,181 @@ def _font_candidates() -> list[tuple[Path, Path]]:
     return [(regular, regular.with_name(bold)) for regular, bold in pairs]
 
 
+def _fallback_candidates() -> list[Path]:
+    """TrueType fonts for the scripts the main font lacks: Arabic (DejaVu, Arial) and CJK
+    (Droid Sans Fallback, shipped in resources/fonts; WenQuanYi; Windows' YaHei and SimSun).
+    Fonts with PostScript (CFF) outlines, such as Noto Sans CJK, cannot be embedded by
+    reportlab and are not listed."""
+    windows_fonts = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
+    return [
+        *(regular for regular, _bold in _font_candidates()),
+        _base_folder() / "resources" / "fonts" / "DroidSansFallbackFull.ttf",
+        Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+        Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+        Path("/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc"),
+        windows_fonts / "msyh.ttc",
+        windows_fonts / "simsun.ttc",
+    ]
+
+
+def _register(name: str, path: Path) -> bool:
+    try:
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    except Exception:  # a broken or unsupported font file: try the next one
+        log.warning("could not load the font %s", path, exc_info=True)
+        return False
+    return True
+
+
+def _register_fallbacks(main: Path | None) -> tuple[str, ...]:
+    names: list[str] = []
+    seen = {main.resolve()} if main is not None else set()
+    for path in _fallback_candidates():
+        if not path.is_file() or path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        name = f"EMRFallback{len(names) + 1}"
+        if _register(name, path):
+            # One face for every style, so that <b> inside a paragraph still finds it.
+            pdfmetrics.registerFontFamily(
+                name, normal=name, bold=name, italic=name, boldItalic=name
+            )
+            names.append(name)
+    return tuple(names)
+
+
 @cache
 def document_fonts() -> DocumentFonts:
-    """Register the first TrueType font found (once) and return its names."""
+    """Register the first TrueType font found (once), and the fallback fonts, and return
+    their names."""
     for regular, bold in _font_candidates():
         if not regular.is_file():
             continue
-        try:
-            pdfmetrics.registerFont(TTFont("EMRSans", str(regular)))
-            bold_name = "EMRSans"
-            if bold.is_file():
-                pdfmetrics.registerFont(TTFont("EMRSans-Bold", str(bold)))
-                bold_name = "EMRSans-Bold"
-        except Exception:  # a broken font file: try the next one
-            log.warning("could not load the font %s", regular, exc_info=True)
+        if not _register("EMRSans", regular):
             continue
+        bold_name = "EMRSans"
+        if bold.is_file() and _register("EMRSans-Bold", bold):
+            bold_name = "EMRSans-Bold"
         pdfmetrics.registerFontFamily(
             "EMRSans", normal="EMRSans", bold=bold_name, italic="EMRSans", boldItalic=bold_name
         )
-        return DocumentFonts("EMRSans", bold_name)
+        return DocumentFonts("EMRSans", bold_name, _register_fallbacks(regular))
     log.warning("no TrueType font found; printing with Helvetica (Latin-1 only)")
-    return DocumentFonts("Helvetica", "Helvetica-Bold")
+    return DocumentFonts("Helvetica", "Helvetica-Bold", _register_fallbacks(None))
+
+
+# --- text in any script -------------------------------------------------------------------
+
+
+class UnprintableText(UserError):
+    """Characters that no installed font can print: refused, rather than printed as boxes."""
+
+    def __init__(self, characters: str) -> None:
+        self.characters = characters
+        shown = " ".join(f"{c} (U+{ord(c):04X})" for c in characters[:8])
+        super().__init__(
+            f"These characters cannot be printed: no font on this computer has them: {shown}. "
+            "Install a font for that script, or write the name in Latin letters as well."
+        )
+
+
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+_LATIN_1 = frozenset(chr(c) for c in range(0x20, 0x100))
+_INVISIBLE = frozenset("\n\r\t\u200c\u200d\u200e\u200f")
+
+
+def _shaped_line(line: str) -> str:
+    """A line with Arabic or Hebrew letters in the order and joined forms a page shows them
+    (PDF text is drawn left to right, glyph by glyph)."""
+    if not _RTL_LETTER.search(line):
+        return line
+    try:
+        import arabic_reshaper
+        from bidi import get_display
+    except ImportError:
+        letters = "".join(dict.fromkeys(c for c in line if _RTL_LETTER.match(c)))
+        raise UnprintableText(letters) from None
+    return get_display(arabic_reshaper.reshape(line))
+
+
+def visual_text(text: str) -> str:
+    """The text as it is drawn: composed accents (NFC) and right-to-left scripts shaped."""
+    text = unicodedata.normalize("NFC", text)
+    return "\n".join(_shaped_line(line) for line in text.split("\n"))
+
+
+def _covers(font_name: str, char: str) -> bool:
+    font = pdfmetrics.getFont(font_name)
+    face = getattr(font, "face", None)
+    if face is None:  # a standard Type 1 font (Helvetica): Latin-1 only
+        return char in _LATIN_1
+    return ord(char) in face.charToGlyph
+
+
+def text_runs(text: str, font_name: str) -> list[tuple[str, str]]:
+    """The (already visual) text cut into runs of (text, font): the given font where it has
+    the character, else the first fallback that has it. UnprintableText names the characters
+    no font has."""
+    fallbacks = document_fonts().fallbacks
+    runs: list[tuple[str, str]] = []
+    missing: list[str] = []
+    for char in text:
+        chosen = font_name
+        if char not in _INVISIBLE and not _covers(font_name, char):
+            chosen = next((f for f in fallbacks if _covers(f, char)), "")
+            if not chosen:
+                missing.append(char)
+                continue
+        if runs and runs[-1][1] == chosen:
+            runs[-1] = (runs[-1][0] + char, chosen)
+        else:
+            runs.append((char, chosen))
+    if missing:
+        raise UnprintableText("".join(dict.fromkeys(missing)))
+    return runs
+
+
+def markup(text: str, *, bold: bool = False) -> str:
+    """Plain text as reportlab paragraph markup: escaped, line breaks kept, right-to-left
+    scripts shaped, characters the document font lacks set in a fallback font."""
+    fonts = document_fonts()
+    main = fonts.bold if bold else fonts.regular
+    parts: list[str] = []
+    for run, font in text_runs(visual_text(text), main):
+        escaped = escape(run).replace("\r", "").replace("\n", "<br/>")
+        parts.append(escaped if font == main else f'<font name="{font}">{escaped}</font>')
+    return "".join(parts)
+
+
+def check_printable(*texts: str) -> None:
+    """Refuse (UnprintableText) text that no font can print, before a document is made."""
+    fonts = document_fonts()
+    missing: list[str] = []
+    for text in texts:
+        try:
+            text_runs(visual_text(text), fonts.regular)
+        except UnprintableText as exc:
+            missing.append(exc.characters)
+    if missing:
+        raise UnprintableText("".join(dict.fromkeys("".join(missing))))
+
+
+def draw_text(canvas: Canvas, x: float, y: float, text: str, font_name: str, size: float) -> float:
+    """Draw one line of text at (x, y) with fallback fonts where needed; returns its width."""
+    start = x
+    for run, font in text_runs(visual_text(text), font_name):
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, run)
+        x += pdfmetrics.stringWidth(run, font, size)
+    canvas.setFont(font_name, size)
+    return x - start
+
+
+def text_width(text: str, font_name: str, size: float) -> float:
+    return sum(
+        pdfmetrics.stringWidth(run, font, size)
+        for run, font in text_runs(visual_text(text), font_name)
+    )
 
 
 def paragraph_style(name: str, *, size: float = 9, bold: bool = False, **extra: Any):
@@ -176,7 +340,7 @@ def draw_letterhead(
     y = top - name_size
     name_lines = simpleSplit(practice.name, fonts.bold, name_size, room)[:2]
     for line in name_lines:
-        canvas.drawString(text_x, y, line)
+        draw_text(canvas, text_x, y, line, fonts.bold, name_size)
         y -= name_size + 2
     address = practice.address_lines
     if len(name_lines) > 1 and len(address) > 2:  # keep clear of the rule
@@ -184,7 +348,14 @@ def draw_letterhead(
     canvas.setFont(fonts.regular, 8.5)
     canvas.setFillColor(MUTED)
     for line in address:
-        canvas.drawString(text_x, y - 1, simpleSplit(line, fonts.regular, 8.5, room)[0])
+        draw_text(
+            canvas,
+            text_x,
+            y - 1,
+            simpleSplit(line, fonts.regular, 8.5, room)[0],
+            fonts.regular,
+            8.5,
+        )
         y -= 11
 
     rule_y = top - PRACTICE_HEIGHT
