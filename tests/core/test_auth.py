@@ -18,15 +18,15 @@ from emr.services.users import (
     npi_is_valid,
     reset_password,
 )
+from tests.conftest import add_staff, password_of
 
-PASSWORD = "correct horse 1"
+PASSWORD = password_of("nina")
 
 
 @pytest.fixture
-def nurse(operator):
-    return create_user(
-        operator, username="nina", full_name="Nina Nurse", role="nurse", password=PASSWORD
-    )
+def nurse_account(operator):
+    """The nurse's account, not logged in yet."""
+    return add_staff(operator, "nina")["nina"]
 
 
 def _events(db, action: str) -> list[tuple]:
@@ -40,15 +40,15 @@ def _events(db, action: str) -> list[tuple]:
         return [tuple(r) for r in rows]
 
 
-def test_login_returns_the_actor_and_is_audited(db, nurse):
+def test_login_returns_the_actor_and_is_audited(db, nurse_account):
     actor = login(db, "Nina", PASSWORD, workstation="exam-1")
-    assert (actor.user_id, actor.username, actor.role) == (nurse.id, "nina", "nurse")
-    assert _events(db, "login") == [(nurse.id, "nina", "exam-1")]
+    assert (actor.user_id, actor.username, actor.role) == (nurse_account.id, "nina", "nurse")
+    assert _events(db, "login") == [(nurse_account.id, "nina", "exam-1")]
     logout(actor)
     assert len(_events(db, "logout")) == 1
 
 
-def test_wrong_password_and_unknown_user_give_the_same_message(db, nurse):
+def test_wrong_password_and_unknown_user_give_the_same_message(db, nurse_account):
     with pytest.raises(AuthenticationFailed) as wrong:
         login(db, "nina", "not the password")
     with pytest.raises(AuthenticationFailed) as unknown:
@@ -56,12 +56,12 @@ def test_wrong_password_and_unknown_user_give_the_same_message(db, nurse):
     assert str(wrong.value) == str(unknown.value)
     failed = _events(db, "login_failed")
     assert [(user_id, name) for user_id, name, _ in failed] == [
-        (nurse.id, "nina"),
+        (nurse_account.id, "nina"),
         (None, "nobody"),
     ]
 
 
-def test_five_failures_lock_the_account_for_15_minutes(db, nurse):
+def test_five_failures_lock_the_account_for_15_minutes(db, nurse_account):
     for _ in range(MAX_FAILED_LOGINS - 1):
         with pytest.raises(AuthenticationFailed) as exc:
             login(db, "nina", "wrong password")
@@ -76,31 +76,31 @@ def test_five_failures_lock_the_account_for_15_minutes(db, nurse):
         assert user.locked_until - utcnow() > timedelta(minutes=14)
 
 
-def test_lock_expires(db, nurse):
+def test_lock_expires(db, nurse_account):
     with db.write() as s:
         user = s.execute(select(User).where(User.username == "nina")).scalar_one()
         user.locked_until = utcnow() - timedelta(seconds=1)
     assert login(db, "nina", PASSWORD).username == "nina"
 
 
-def test_admin_reset_lifts_the_lock_and_requires_a_change(db, nurse, operator):
+def test_admin_reset_lifts_the_lock_and_requires_a_change(db, nurse_account, operator):
     for _ in range(MAX_FAILED_LOGINS):
         with pytest.raises(AuthenticationFailed):
             login(db, "nina", "wrong password")
     reset_password(operator, "nina", "a brand new one")
     actor = login(db, "nina", "a brand new one")
     change_password(actor, "a brand new one", "my own secret 42")
-    assert login(db, "nina", "my own secret 42").user_id == nurse.id
+    assert login(db, "nina", "my own secret 42").user_id == nurse_account.id
 
 
-def test_disabled_user_cannot_log_in(db, nurse, operator):
+def test_disabled_user_cannot_log_in(db, nurse_account, operator):
     disable_user(operator, "nina")
     with pytest.raises(AuthenticationFailed):
         login(db, "nina", PASSWORD)
     assert [u.active for u in list_users(operator)] == [False]
 
 
-def test_lock_screen_checks_the_same_users_password(db, nurse):
+def test_lock_screen_checks_the_same_users_password(db, nurse_account):
     actor = login(db, "nina", PASSWORD)
     verify_password(actor, PASSWORD)
     with pytest.raises(AuthenticationFailed):
@@ -127,12 +127,12 @@ def test_user_validation(operator):
     assert set(exc.value.field_errors) == {"username", "full_name", "role", "npi", "dea_number"}
 
 
-def test_username_taken(operator, nurse):
+def test_username_taken(operator, nurse_account):
     with pytest.raises(ValidationError, match="taken"):
         create_user(operator, username="nina", full_name="N2", role="nurse", password=PASSWORD)
 
 
-def test_only_admins_manage_users(db, nurse):
+def test_only_admins_manage_users(db, nurse_account):
     actor = login(db, "nina", PASSWORD)
     with pytest.raises(PermissionDenied):
         create_user(actor, username="x2", full_name="X", role="admin", password=PASSWORD)
