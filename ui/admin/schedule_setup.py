@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from PySide6.QtCore import QTime, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -42,6 +42,7 @@ from emr.services.schedule_setup import (
 from ui.style import ERROR_STYLE
 from ui.widgets.field_errors import FieldErrors
 from ui.widgets.record_table import RecordTableModel
+from ui.widgets.shortcuts import add_save_shortcut
 
 ALL_PROVIDERS = "All providers"
 DEFAULT_COLOUR = "#4a90d9"
@@ -281,7 +282,7 @@ class AppointmentTypeDialog(QDialog):
         self.save_button.setObjectName("save")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        add_save_shortcut(self, self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(self.field_errors.summary)
         layout.addLayout(form)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +35,7 @@ from emr.services.practice import (
     update_practice,
 )
 from ui.widgets.field_errors import FieldErrors
+from ui.widgets.shortcuts import add_save_shortcut
 
 PROFILE_FIELDS: list[tuple[str, str]] = [
     ("name", "Practice &name"),
@@ -99,7 +100,7 @@ class SettingsDialog(QDialog):
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        add_save_shortcut(self, self.save)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.field_errors.summary)

@@ -10,7 +10,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -45,10 +45,12 @@ from emr.services.encounters import (
 )
 from emr.services.note_templates import list_note_templates
 from emr.services.schedule_setup import list_providers
+from ui.chart.common import EnteredInErrorDialog
 from ui.chart.note_editor import NoteEditor
 from ui.chart.pane import ChartPane
 from ui.style import ERROR_STYLE
 from ui.widgets.reason_dialog import ReasonDialog
+from ui.widgets.shortcuts import add_save_shortcut
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Date", "Type", "Provider", "Reason", "Note")
@@ -143,7 +145,7 @@ class NewEncounterDialog(QDialog):
         self.ok.setText("&Start encounter")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        add_save_shortcut(self, self.save)
         form = QFormLayout()
         form.addRow("Pro&vider", self.provider)
         form.addRow("T&ype", self.type)
@@ -356,16 +358,14 @@ class EncountersPane(ChartPane):
         e = self.selected()
         if e is None:
             return None
-        dialog = ReasonDialog(
-            "Encounter entered in error",
-            f"Mark the {e.encounter_type.lower()} of {e.occurred_at:%m/%d/%Y %H:%M} entered in "
-            "error? It stays in the chart, struck through, with the reason.",
-            "Mark entered in error",
+        dialog = EnteredInErrorDialog(
+            f"the {e.encounter_type.lower()} of {e.occurred_at:%m/%d/%Y %H:%M}",
+            self,
+            placeholder="Reason (e.g. wrong patient)",
+            title="Encounter entered in error",
             warning=True,
-            parent=self,
         )
-        dialog.reason.setPlaceholderText("Reason (e.g. wrong patient)")
-        dialog.accepted.connect(lambda: self._mark(e, dialog.reason.text()))
+        dialog.accepted.connect(lambda: self._mark(e, dialog.reason_text()))
         self.dialog = dialog
         dialog.open()
         return dialog

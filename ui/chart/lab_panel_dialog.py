@@ -5,7 +5,7 @@ code and unit; flags left empty are computed from the range on saving. Ctrl+S sa
 from __future__ import annotations
 
 from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -27,6 +27,7 @@ from emr.errors import UserError, ValidationError
 from emr.services.context import Actor
 from emr.services.labs import LabPanelRecord, LabResultInput, record_lab_panel, row_field
 from ui.style import ERROR_STYLE
+from ui.widgets.shortcuts import add_save_shortcut
 
 COLUMNS = ["Test", "LOINC", "Value", "Unit", "Low", "High", "Reference (text)", "Flag"]
 FIELDS = ["test", "loinc_code", "value", "unit", "ref_low", "ref_high", "ref_text", "flag"]
@@ -104,7 +105,7 @@ class LabPanelDialog(QDialog):
         )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        add_save_shortcut(self, self.save)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)

@@ -40,6 +40,7 @@ from emr.services.encounters import (
 )
 from emr.services.note_templates import NoteTemplateRecord, list_note_templates, phrase_map
 from ui.style import ERROR_STYLE
+from ui.widgets.shortcuts import add_save_shortcut
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class AddendumDialog(QDialog):
         self.ok.setText("Sign &addendum")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        add_save_shortcut(self, self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.text)

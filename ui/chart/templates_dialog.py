@@ -4,7 +4,6 @@ physicians, personal ones by anyone clinical). Opened with open(); Ctrl+S saves 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +37,7 @@ from emr.services.note_templates import (
     save_quick_phrase,
 )
 from ui.style import ERROR_STYLE
+from ui.widgets.shortcuts import add_save_shortcut
 
 ANY_VISIT = "(any visit)"
 
@@ -295,7 +295,7 @@ class TemplatesDialog(QDialog):
         self.tabs.addTab(self.phrases, "&Quick phrases")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, self._save_shown)
+        add_save_shortcut(self, self._save_shown)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)

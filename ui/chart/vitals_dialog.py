@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QDateTime, QSettings, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -36,6 +35,7 @@ from emr.services.vitals import (
     vital_flag,
 )
 from ui.style import ERROR_STYLE
+from ui.widgets.shortcuts import add_save_shortcut
 
 # The rows of the dialog, top to bottom; blood pressure is one row of two fields.
 ROWS = [
@@ -134,7 +134,7 @@ class VitalsDialog(QDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        add_save_shortcut(self, self.save)
 
         layout = QVBoxLayout(self)
         layout.addLayout(grid)

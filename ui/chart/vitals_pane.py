@@ -34,6 +34,7 @@ from emr.services.vitals import (
     normal_band,
     vital_series,
 )
+from ui.chart.common import EnteredInErrorDialog
 from ui.chart.pane import ChartPane
 from ui.chart.trend_plot import PlotLine, TrendPlot
 from ui.chart.vitals_dialog import VitalsDialog, preferred_unit
@@ -293,11 +294,10 @@ class VitalsPane(ChartPane):
         when = f"{entry.measured_at:%Y-%m-%d %H:%M}"
         if values:
             what = " and ".join(VITAL_LABELS[o.key].lower() for o in values)
-            text = f"Mark the {what} of {when} entered in error? It stays in the chart, struck."
+            what = f"the {what} of {when}"
         else:
-            text = f"Mark every value of {when} entered in error? They stay in the chart, struck."
-        dialog = ReasonDialog("Entered in error", text, "Mark entered in error", parent=self)
-        dialog.reason.setPlaceholderText("Reason (kept with the values)")
+            what = f"every value of {when}"
+        dialog = EnteredInErrorDialog(what, self, placeholder="Reason (kept with the values)")
         dialog.whole_series.setText("The whole entry (every value measured together)")
         dialog.whole_series.setVisible(bool(values))
         dialog.accepted.connect(lambda: self._mark(entry, values, dialog))
@@ -305,7 +305,7 @@ class VitalsPane(ChartPane):
         dialog.open()
 
     def _mark(self, entry: VitalsEntry, values, dialog: ReasonDialog) -> None:
-        reason = dialog.reason.text()
+        reason = dialog.reason_text()
         try:
             if values and not dialog.whole_series.isChecked():
                 mark_vital_in_error(self.actor, values[0].id, values[0].version, reason)
