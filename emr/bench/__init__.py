@@ -26,6 +26,7 @@ BENCH_AREAS: list[str] = [
     "emr.bench.patients",
     "emr.bench.codes",
     "emr.bench.scheduling",
+    "emr.bench.chart",
 ]
 
 # Public and fixed: the benchmark data are synthetic; the key only makes the work realistic.
