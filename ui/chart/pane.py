@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from emr.services.context import Actor
-from ui.style import ERROR_STYLE
+from ui.widgets.field_errors import error_label
 
 
 class ChartPane(QWidget):
@@ -27,7 +27,4 @@ class ChartPane(QWidget):
 
     @staticmethod
     def error_label() -> QLabel:
-        label = QLabel()
-        label.setStyleSheet(ERROR_STYLE)
-        label.setWordWrap(True)
-        return label
+        return error_label()
