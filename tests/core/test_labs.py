@@ -4,16 +4,15 @@ permissions and audit."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from emr.errors import PermissionDenied, ValidationError
-from emr.models import AuditEvent, User
+from emr.models import AuditEvent
 from emr.models.observations import LabPanel, Observation
-from emr.services.context import Actor
 from emr.services.labs import (
     LabResultInput,
     compute_flag,
@@ -25,36 +24,8 @@ from emr.services.labs import (
     record_lab_panel,
     row_field,
 )
-from emr.services.patients import PatientInput, register_patient
 
 WHEN = datetime(2024, 3, 5, 8, 15)
-
-
-def make_actor(db, username: str, role: str) -> Actor:
-    with db.write() as s:
-        user = User(username=username, full_name=username.title(), role=role, password_hash="x")
-        s.add(user)
-        s.flush()
-        user_id = user.id
-    return Actor(db=db, user_id=user_id, username=username, full_name=username.title(), role=role)
-
-
-@pytest.fixture
-def doctor(db) -> Actor:
-    return make_actor(db, "doc", "physician")
-
-
-@pytest.fixture
-def desk(db) -> Actor:
-    return make_actor(db, "fran", "front_desk")
-
-
-@pytest.fixture
-def patient_id(operator) -> int:
-    data = PatientInput(
-        family_name="Okafor", given_name="Ada", date_of_birth=date(1991, 5, 2), sex="F"
-    )
-    return register_patient(operator, data).id
 
 
 def bmp(when: datetime = WHEN, potassium: float = 4.1) -> dict:
@@ -85,8 +56,8 @@ def test_flags_are_computed_from_the_ranges():
     assert compute_flag(None, "negative", None, None, "Negative") == ""
 
 
-def test_panel_saved_with_flags_loinc_and_units(db, doctor, patient_id):
-    panel = record_lab_panel(doctor, patient_id, **bmp(potassium=6.4))
+def test_panel_saved_with_flags_loinc_and_units(db, physician, patient):
+    panel = record_lab_panel(physician, patient.id, **bmp(potassium=6.4))
     assert panel.name == "Basic metabolic panel" and panel.collected_at == WHEN
     flags = {r.name: r.flag for r in panel.results}
     assert flags == {"Sodium": "", "Potassium": "HH", "Glucose": "H"}
@@ -100,10 +71,10 @@ def test_panel_saved_with_flags_loinc_and_units(db, doctor, patient_id):
     assert categories == {"laboratory"}
 
 
-def test_given_flag_is_kept_and_text_results_are_text(doctor, patient_id):
+def test_given_flag_is_kept_and_text_results_are_text(physician, patient):
     panel = record_lab_panel(
-        doctor,
-        patient_id,
+        physician,
+        patient.id,
         name="Urinalysis",
         collected_at=WHEN,
         results=[
@@ -119,21 +90,21 @@ def test_given_flag_is_kept_and_text_results_are_text(doctor, patient_id):
     assert panel.results[2].flag == "H" and panel.results[2].value_num == 1.03
 
 
-def test_wrong_loinc_check_digit_refused_naming_the_row(db, doctor, patient_id):
+def test_wrong_loinc_check_digit_refused_naming_the_row(db, physician, patient):
     data = bmp()
     data["results"][1] = LabResultInput("Potassium", "2823-4", 4.0, "mmol/L")
     with pytest.raises(ValidationError) as caught:
-        record_lab_panel(doctor, patient_id, **data)
+        record_lab_panel(physician, patient.id, **data)
     assert set(caught.value.field_errors) == {row_field(2, "loinc_code")}
     assert "check digit" in caught.value.field_errors[row_field(2, "loinc_code")]
     assert count(db, LabPanel) == 0 and count(db, Observation) == 0
 
 
-def test_missing_values_name_refused(doctor, patient_id):
+def test_missing_values_name_refused(physician, patient):
     with pytest.raises(ValidationError) as caught:
         record_lab_panel(
-            doctor,
-            patient_id,
+            physician,
+            patient.id,
             name=" ",
             collected_at=WHEN,
             results=[LabResultInput("", "", 5), LabResultInput("HDL", "2085-9", "")],
@@ -141,10 +112,10 @@ def test_missing_values_name_refused(doctor, patient_id):
     assert set(caught.value.field_errors) == {"name", row_field(1, "test"), row_field(2, "value")}
 
 
-def test_known_loinc_gives_the_name_when_none_typed(doctor, patient_id):
+def test_known_loinc_gives_the_name_when_none_typed(physician, patient):
     panel = record_lab_panel(
-        doctor,
-        patient_id,
+        physician,
+        patient.id,
         name="A1c",
         collected_at=WHEN,
         results=[LabResultInput("", "4548-4", 7.2, "%")],
@@ -159,10 +130,10 @@ HDL cholesterol,2085-9,38,mg/dL,40,,L,2024-02-01 08:00,City Lab
 """
 
 
-def test_csv_import_makes_one_panel(tmp_path: Path, doctor, patient_id):
+def test_csv_import_makes_one_panel(tmp_path: Path, physician, patient):
     path = tmp_path / "Diabetes_follow-up.csv"
     path.write_text(CSV, encoding="utf-8")
-    panel = import_lab_panel_csv(doctor, patient_id, path)
+    panel = import_lab_panel_csv(physician, patient.id, path)
     assert panel.name == "Diabetes follow-up" and panel.source == "import"
     assert panel.collected_at == datetime(2024, 2, 1, 8, 0) and panel.performing_lab == "City Lab"
     assert [(r.name, r.value_num, r.flag) for r in panel.results] == [
@@ -172,44 +143,44 @@ def test_csv_import_makes_one_panel(tmp_path: Path, doctor, patient_id):
     ]
 
 
-def test_csv_with_a_bad_row_is_refused_whole(tmp_path: Path, db, doctor, patient_id):
+def test_csv_with_a_bad_row_is_refused_whole(tmp_path: Path, db, physician, patient):
     bad = CSV.replace("13457-7,92", "13457-3,92").replace("38,mg/dL,40", "38,mg/dL,forty")
     path = tmp_path / "lipids.csv"
     path.write_text(bad, encoding="utf-8")
     with pytest.raises(ValidationError) as caught:
-        import_lab_panel_csv(doctor, patient_id, path)
+        import_lab_panel_csv(physician, patient.id, path)
     assert "line 4" in caught.value.field_errors
     path.write_text(CSV.replace("13457-7,92", "13457-3,92"), encoding="utf-8")
     with pytest.raises(ValidationError) as caught:
-        import_lab_panel_csv(doctor, patient_id, path)
+        import_lab_panel_csv(physician, patient.id, path)
     assert set(caught.value.field_errors) == {"line 3"}
     assert "13457-3" in caught.value.field_errors["line 3"]
     assert count(db, LabPanel) == 0 and count(db, Observation) == 0
 
 
-def test_csv_header_and_collection_time_checked(tmp_path: Path, doctor, patient_id):
+def test_csv_header_and_collection_time_checked(tmp_path: Path, physician, patient):
     path = tmp_path / "x.csv"
     path.write_text("name,result\nA1c,7\n", encoding="utf-8")
     with pytest.raises(ValidationError) as caught:
-        import_lab_panel_csv(doctor, patient_id, path)
+        import_lab_panel_csv(physician, patient.id, path)
     assert "test, value, collected_at" in caught.value.field_errors["file"]
     path.write_text(CSV.replace("2024-02-01 08:00,City Lab\nHDL", "2024-02-02 08:00,City Lab\nHDL"))
     with pytest.raises(ValidationError) as caught:
-        import_lab_panel_csv(doctor, patient_id, path)
+        import_lab_panel_csv(physician, patient.id, path)
     assert "collected_at" in caught.value.field_errors
 
 
-def test_flowsheet_tests_by_date_with_flags(doctor, patient_id):
-    record_lab_panel(doctor, patient_id, **bmp(WHEN - timedelta(days=90), potassium=3.2))
-    record_lab_panel(doctor, patient_id, **bmp(WHEN, potassium=4.4))
+def test_flowsheet_tests_by_date_with_flags(physician, patient):
+    record_lab_panel(physician, patient.id, **bmp(WHEN - timedelta(days=90), potassium=3.2))
+    record_lab_panel(physician, patient.id, **bmp(WHEN, potassium=4.4))
     record_lab_panel(
-        doctor,
-        patient_id,
+        physician,
+        patient.id,
         name="A1c",
         collected_at=WHEN,
         results=[LabResultInput("HbA1c", "4548-4", 7.2, "%", 4, 5.6)],
     )
-    sheet = flowsheet(doctor, patient_id)
+    sheet = flowsheet(physician, patient.id)
     assert sheet.dates == (WHEN, WHEN - timedelta(days=90))
     names = [t.name for t in sheet.tests]
     assert names == ["Sodium", "Potassium", "Glucose", "HbA1c"]
@@ -218,46 +189,46 @@ def test_flowsheet_tests_by_date_with_flags(doctor, patient_id):
     assert sheet.cell(potassium, 1).value == "3.2" and sheet.cell(potassium, 1).flag == "L"
     assert sheet.cell(names.index("HbA1c"), 0).flag == "H"
     assert sheet.cell(names.index("HbA1c"), 1) is None
-    recent = flowsheet(doctor, patient_id, since=WHEN - timedelta(days=1))
+    recent = flowsheet(physician, patient.id, since=WHEN - timedelta(days=1))
     assert recent.dates == (WHEN,)
 
 
-def test_series_and_panel_entered_in_error(doctor, patient_id):
-    old = record_lab_panel(doctor, patient_id, **bmp(WHEN - timedelta(days=90), potassium=3.2))
-    record_lab_panel(doctor, patient_id, **bmp(WHEN, potassium=4.4))
-    assert lab_series(doctor, patient_id, "2823-3") == [
+def test_series_and_panel_entered_in_error(physician, patient):
+    old = record_lab_panel(physician, patient.id, **bmp(WHEN - timedelta(days=90), potassium=3.2))
+    record_lab_panel(physician, patient.id, **bmp(WHEN, potassium=4.4))
+    assert lab_series(physician, patient.id, "2823-3") == [
         (WHEN - timedelta(days=90), 3.2),
         (WHEN, 4.4),
     ]
-    marked = mark_panel_in_error(doctor, old.id, old.version, "another patient's report")
+    marked = mark_panel_in_error(physician, old.id, old.version, "another patient's report")
     assert marked.entered_in_error and all(r.entered_in_error for r in marked.results)
-    assert lab_series(doctor, patient_id, "2823-3") == [(WHEN, 4.4)]
-    assert [p.collected_at for p in list_panels(doctor, patient_id)] == [WHEN]
-    assert len(list_panels(doctor, patient_id, include_errors=True)) == 2
-    assert flowsheet(doctor, patient_id).dates == (WHEN,)
+    assert lab_series(physician, patient.id, "2823-3") == [(WHEN, 4.4)]
+    assert [p.collected_at for p in list_panels(physician, patient.id)] == [WHEN]
+    assert len(list_panels(physician, patient.id, include_errors=True)) == 2
+    assert flowsheet(physician, patient.id).dates == (WHEN,)
 
 
-def test_front_desk_refused(tmp_path: Path, desk, doctor, patient_id):
+def test_front_desk_refused(tmp_path: Path, front_desk_user, physician, patient):
     with pytest.raises(PermissionDenied):
-        record_lab_panel(desk, patient_id, **bmp())
+        record_lab_panel(front_desk_user, patient.id, **bmp())
     path = tmp_path / "p.csv"
     path.write_text(CSV, encoding="utf-8")
     with pytest.raises(PermissionDenied):
-        import_lab_panel_csv(desk, patient_id, path)
-    record_lab_panel(doctor, patient_id, **bmp())
+        import_lab_panel_csv(front_desk_user, patient.id, path)
+    record_lab_panel(physician, patient.id, **bmp())
     with pytest.raises(PermissionDenied):
-        flowsheet(desk, patient_id)
+        flowsheet(front_desk_user, patient.id)
     with pytest.raises(PermissionDenied):
-        lab_series(desk, patient_id, "2823-3")
+        lab_series(front_desk_user, patient.id, "2823-3")
 
 
-def test_entry_and_views_audited(db, doctor, patient_id):
-    panel = record_lab_panel(doctor, patient_id, **bmp())
-    flowsheet(doctor, patient_id)
+def test_entry_and_views_audited(db, physician, patient):
+    panel = record_lab_panel(physician, patient.id, **bmp())
+    flowsheet(physician, patient.id)
     with db.read() as s:
         events = s.execute(
             select(AuditEvent.action, AuditEvent.entity, AuditEvent.entity_id)
-            .where(AuditEvent.patient_id == patient_id, AuditEvent.user_id == doctor.user_id)
+            .where(AuditEvent.patient_id == patient.id, AuditEvent.user_id == physician.user_id)
             .order_by(AuditEvent.id)
         ).all()
     assert events == [("create", "lab_panels", panel.id), ("view", "lab_results", None)]
