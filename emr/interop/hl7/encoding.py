@@ -198,7 +198,7 @@ def parse_timestamp(text: str) -> datetime:
 # --- control ids ---------------------------------------------------------------------------
 
 _counter = itertools.count(1)
-_PROCESS_TAG = f"{os.getpid() % 1296:02d}"
+_PROCESS_TAG = f"{os.getpid() % 100:02d}"
 
 
 def new_control_id() -> str:

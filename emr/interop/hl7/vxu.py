@@ -63,7 +63,7 @@ def rxa(i: Immunization, h: seg.Header) -> str:
         "0",
         "1",
         seg.day(i.given_on),
-        None,
+        seg.day(i.given_on),  # RXA-4 (required): the same day
         (i.cvx_code, i.vaccine, "CVX"),
         amount,
         units,
