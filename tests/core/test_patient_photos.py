@@ -2,46 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from emr.errors import NotFound, PermissionDenied, ValidationError
-from emr.models import AuditEvent, PatientPhoto, User
-from emr.services.context import Actor
+from emr.models import AuditEvent, PatientPhoto
 from emr.services.patient_photos import (
     MAX_PHOTO_BYTES,
     get_patient_photo,
     remove_patient_photo,
     set_patient_photo,
 )
-from emr.services.patients import PatientInput, register_patient
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"png body"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + b"jpeg body"
-
-
-def make_actor(db, username: str, role: str) -> Actor:
-    with db.write() as s:
-        user = User(username=username, full_name=username.title(), role=role, password_hash="x")
-        s.add(user)
-        s.flush()
-        user_id = user.id
-    return Actor(db=db, user_id=user_id, username=username, full_name=username.title(), role=role)
-
-
-@pytest.fixture
-def desk(db) -> Actor:
-    return make_actor(db, "frontdesk", "front_desk")
-
-
-@pytest.fixture
-def patient_id(desk) -> int:
-    data = PatientInput(
-        family_name="Okafor", given_name="Ada", date_of_birth=date(1991, 5, 2), sex="F"
-    )
-    return register_patient(desk, data).id
 
 
 def photo_rows(db) -> list:
@@ -64,31 +38,35 @@ def photo_events(db) -> list:
         return list(s.execute(stmt).all())
 
 
-def test_a_patient_has_no_photo_until_one_is_set(db, desk, patient_id):
-    assert get_patient_photo(desk, patient_id) is None
-    record = set_patient_photo(desk, patient_id, PNG)
+def test_a_patient_has_no_photo_until_one_is_set(db, front_desk_user, patient):
+    assert get_patient_photo(front_desk_user, patient.id) is None
+    record = set_patient_photo(front_desk_user, patient.id, PNG)
     assert (record.patient_id, record.media_type, record.size, record.version) == (
-        patient_id,
+        patient.id,
         "image/png",
         len(PNG),
         1,
     )
-    assert get_patient_photo(desk, patient_id) == PNG
+    assert get_patient_photo(front_desk_user, patient.id) == PNG
     [(row_id, owner, media_type)] = photo_rows(db)
-    assert (owner, media_type) == (patient_id, "image/png")
+    assert (owner, media_type) == (patient.id, "image/png")
     [event] = photo_events(db)
     assert event.action == "create"
-    assert (event.entity_id, event.patient_id, event.user_id) == (row_id, patient_id, desk.user_id)
+    assert (event.entity_id, event.patient_id, event.user_id) == (
+        row_id,
+        patient.id,
+        front_desk_user.user_id,
+    )
     assert event.detail == f"image/png, {len(PNG)} bytes"
 
 
-def test_a_new_photo_replaces_the_current_row_in_place(db, desk, patient_id):
-    set_patient_photo(desk, patient_id, PNG)
+def test_a_new_photo_replaces_the_current_row_in_place(db, front_desk_user, patient):
+    set_patient_photo(front_desk_user, patient.id, PNG)
     [(first_id, _, _)] = photo_rows(db)
-    record = set_patient_photo(desk, patient_id, JPEG)
+    record = set_patient_photo(front_desk_user, patient.id, JPEG)
     assert (record.media_type, record.version) == ("image/jpeg", 2)
-    assert get_patient_photo(desk, patient_id) == JPEG
-    assert photo_rows(db) == [(first_id, patient_id, "image/jpeg")]  # one row, same row
+    assert get_patient_photo(front_desk_user, patient.id) == JPEG
+    assert photo_rows(db) == [(first_id, patient.id, "image/jpeg")]  # one row, same row
     assert [e.action for e in photo_events(db)] == ["create", "update"]
 
 
@@ -101,47 +79,49 @@ def test_a_new_photo_replaces_the_current_row_in_place(db, desk, patient_id):
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * MAX_PHOTO_BYTES, "at most 2 MB"),
     ],
 )
-def test_only_png_or_jpeg_up_to_2_mb_is_kept(db, desk, patient_id, image, message):
+def test_only_png_or_jpeg_up_to_2_mb_is_kept(db, front_desk_user, patient, image, message):
     with pytest.raises(ValidationError) as caught:
-        set_patient_photo(desk, patient_id, image)
+        set_patient_photo(front_desk_user, patient.id, image)
     assert message in caught.value.field_errors["photo"]
     assert photo_rows(db) == [] and photo_events(db) == []
 
 
-def test_exactly_2_mb_is_accepted(desk, patient_id):
+def test_exactly_2_mb_is_accepted(front_desk_user, patient):
     image = JPEG + b"\x00" * (MAX_PHOTO_BYTES - len(JPEG))
-    assert set_patient_photo(desk, patient_id, image).size == MAX_PHOTO_BYTES
+    assert set_patient_photo(front_desk_user, patient.id, image).size == MAX_PHOTO_BYTES
 
 
-def test_removing_the_photo(db, desk, patient_id):
-    set_patient_photo(desk, patient_id, PNG)
-    remove_patient_photo(desk, patient_id)
-    assert get_patient_photo(desk, patient_id) is None
+def test_removing_the_photo(db, front_desk_user, patient):
+    set_patient_photo(front_desk_user, patient.id, PNG)
+    remove_patient_photo(front_desk_user, patient.id)
+    assert get_patient_photo(front_desk_user, patient.id) is None
     assert photo_rows(db) == []
     assert [e.action for e in photo_events(db)] == ["create", "delete"]
     with pytest.raises(NotFound, match="no photo"):
-        remove_patient_photo(desk, patient_id)
+        remove_patient_photo(front_desk_user, patient.id)
     # After a removal a photo can be set again.
-    set_patient_photo(desk, patient_id, JPEG)
-    assert get_patient_photo(desk, patient_id) == JPEG
+    set_patient_photo(front_desk_user, patient.id, JPEG)
+    assert get_patient_photo(front_desk_user, patient.id) == JPEG
 
 
-def test_unknown_patient(desk, patient_id):
+def test_unknown_patient(front_desk_user, patient):
     for call in (
-        lambda: set_patient_photo(desk, patient_id + 99, PNG),
-        lambda: remove_patient_photo(desk, patient_id + 99),
-        lambda: get_patient_photo(desk, patient_id + 99),
+        lambda: set_patient_photo(front_desk_user, patient.id + 99, PNG),
+        lambda: remove_patient_photo(front_desk_user, patient.id + 99),
+        lambda: get_patient_photo(front_desk_user, patient.id + 99),
     ):
         with pytest.raises(NotFound):
             call()
 
 
-def test_reading_needs_patient_read_and_changing_needs_patient_write(db, desk, patient_id):
-    set_patient_photo(desk, patient_id, PNG)
-    admin = make_actor(db, "boss", "admin")  # may read demographics, may not change them
-    assert get_patient_photo(admin, patient_id) == PNG
+def test_reading_needs_patient_read_and_changing_needs_patient_write(
+    front_desk_user, admin_user, patient
+):
+    set_patient_photo(front_desk_user, patient.id, PNG)
+    admin = admin_user  # may read demographics, may not change them
+    assert get_patient_photo(admin, patient.id) == PNG
     with pytest.raises(PermissionDenied):
-        set_patient_photo(admin, patient_id, JPEG)
+        set_patient_photo(admin, patient.id, JPEG)
     with pytest.raises(PermissionDenied):
-        remove_patient_photo(admin, patient_id)
-    assert get_patient_photo(desk, patient_id) == PNG
+        remove_patient_photo(admin, patient.id)
+    assert get_patient_photo(front_desk_user, patient.id) == PNG
