@@ -370,10 +370,11 @@ def draw_letterhead(
     title_size = _fit(title, fonts.bold, 13, title_room, 8)
     canvas.setFillColor(INK)
     canvas.setFont(fonts.bold, title_size)
-    canvas.drawString(left, title_y, title)
+    draw_text(canvas, left, title_y, title, fonts.bold, title_size)
     if subtitle:
-        canvas.setFont(fonts.regular, _fit(subtitle, fonts.regular, 10, subtitle_width + 1, 7))
-        canvas.drawRightString(right, title_y, subtitle)
+        size = _fit(subtitle, fonts.regular, 10, subtitle_width + 1, 7)
+        width = text_width(subtitle, fonts.regular, size)
+        draw_text(canvas, right - width, title_y, subtitle, fonts.regular, size)
     canvas.restoreState()
 
 
@@ -391,7 +392,7 @@ def draw_footer(canvas: Canvas, doc: Any, printed_at: datetime, note: str = "") 
     text = f"Printed {printed_at:%m/%d/%Y %H:%M}"
     if note:
         text += f"  ·  {note}"
-    canvas.drawString(MARGIN, MARGIN + FOOTER_HEIGHT - 20, text)
+    draw_text(canvas, MARGIN, MARGIN + FOOTER_HEIGHT - 20, text, fonts.regular, 7.5)
     canvas.restoreState()
 
 
