@@ -24,6 +24,7 @@ AREAS = [
     "emr.cli.keys",
     "emr.cli.backup",
     "emr.cli.printing",
+    "emr.cli.referrals",
     "emr.cli.drugs",
 ]
 

@@ -1,4 +1,5 @@
-"""`emr-admin print day-sheet`: the day's appointments as a PDF, from a terminal or a script.
+"""`emr-admin print …`: the practice's documents as PDF files, from a terminal or a script:
+the day sheet, a prescription, a referral letter and a visit summary.
 
 It acts as a user (--user / $EMR_USER), checked and audited like the app.
 """
@@ -25,6 +26,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     sheet.add_argument("--out", required=True, type=Path, help="the PDF file to write")
     sheet.set_defaults(func=cmd_day_sheet)
+
+    rx = psub.add_parser("prescription", help="a signed prescription (a reprint says COPY)")
+    rx.add_argument("id", type=int, help="the prescription's id (emr-admin prescription list)")
+    rx.add_argument("--out", required=True, type=Path, help="the PDF file to write")
+    rx.set_defaults(func=cmd_prescription)
+
+    letter = psub.add_parser("referral", help="a referral letter, on the letterhead")
+    letter.add_argument("id", type=int, help="the referral's id (emr-admin referral list)")
+    letter.add_argument("--out", required=True, type=Path, help="the PDF file to write")
+    letter.set_defaults(func=cmd_referral)
+
+    summary = psub.add_parser("visit-summary", help="the patient's summary of one visit")
+    summary.add_argument("encounter_id", type=int, help="the encounter's id")
+    summary.add_argument("--out", required=True, type=Path, help="the PDF file to write")
+    summary.set_defaults(func=cmd_visit_summary)
 
 
 def _day(text: str) -> date:
@@ -71,3 +87,48 @@ def cmd_day_sheet(args: argparse.Namespace) -> int:
     count = sheet.appointments
     print(f"{out}: {count} appointment{'' if count == 1 else 's'}")
     return 0
+
+
+def _print_one(args: argparse.Namespace, make, what: str) -> int:
+    """Log in, make the document with `make(actor, out)` and say where it went."""
+    out = _writable(args.out)
+    db = open_db()
+    try:
+        actor = acting_user(args, db)
+        pdf = make(actor, out)
+    finally:
+        db.dispose()
+    print(f"{out}: {what}, {len(pdf):,} bytes")
+    return 0
+
+
+def cmd_prescription(args: argparse.Namespace) -> int:
+    from emr.errors import UserError
+
+    try:
+        from emr.printing.prescription import prescription_pdf
+    except ImportError:
+        raise UserError("Printing prescriptions is not available in this version.") from None
+    return _print_one(
+        args,
+        lambda actor, out: prescription_pdf(actor, [args.id], out=out),
+        f"prescription {args.id}",
+    )
+
+
+def cmd_referral(args: argparse.Namespace) -> int:
+    from emr.printing.referral import referral_pdf
+
+    return _print_one(
+        args, lambda actor, out: referral_pdf(actor, args.id, out=out), f"referral {args.id}"
+    )
+
+
+def cmd_visit_summary(args: argparse.Namespace) -> int:
+    from emr.printing.visit_summary import visit_summary_pdf
+
+    return _print_one(
+        args,
+        lambda actor, out: visit_summary_pdf(actor, args.encounter_id, out=out),
+        f"visit summary of encounter {args.encounter_id}",
+    )
