@@ -54,6 +54,16 @@ def show_active(qtbot, window) -> None:
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
 
 
+def show_panel(qtbot, panel):
+    """Show an admin panel as the active window, loaded with the current data."""
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow, timeout=3000)
+    panel.reload()
+    return panel
+
+
 def answer_message_box(qtbot, button_text: str, seen: list[str] | None = None) -> None:
     """Click `button_text` in the next modal message box, as a person would."""
 

@@ -8,19 +8,13 @@ from sqlalchemy import text
 from emr.errors import AuthenticationFailed
 from emr.services.auth import login
 from emr.services.users import list_users
-from tests.ui.conftest import answer_message_box
+from tests.ui.conftest import answer_message_box, show_panel
 from ui.admin.audit_panel import AuditPanel
 from ui.admin.users_panel import UsersPanel
 
 
 def _panel(qtbot, db, users) -> UsersPanel:
-    panel = UsersPanel(login(db, "boss", users["boss"]))
-    qtbot.addWidget(panel)
-    panel.show()
-    panel.activateWindow()
-    qtbot.waitUntil(panel.isActiveWindow, timeout=3000)
-    panel.reload()
-    return panel
+    return show_panel(qtbot, UsersPanel(login(db, "boss", users["boss"])))
 
 
 def _type(qtbot, editor, text):

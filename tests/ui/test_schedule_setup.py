@@ -14,17 +14,12 @@ from emr.services.schedule_setup import (
     save_appointment_type,
 )
 from emr.services.users import create_user
+from tests.ui.conftest import show_panel
 from ui.admin.schedule_setup import ScheduleSetupPanel
 
 
 def _panel(qtbot, db, users) -> ScheduleSetupPanel:
-    panel = ScheduleSetupPanel(login(db, "boss", users["boss"]))
-    qtbot.addWidget(panel)
-    panel.show()
-    panel.activateWindow()
-    qtbot.waitUntil(panel.isActiveWindow, timeout=3000)
-    panel.reload()
-    return panel
+    return show_panel(qtbot, ScheduleSetupPanel(login(db, "boss", users["boss"])))
 
 
 def _type_time(qtbot, edit, text):
