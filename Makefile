@@ -26,5 +26,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/emr-admin bench
 
+# The PyInstaller bundle for this platform in dist/SmallPracticeEMR (packaging/README.md).
+package: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[package]'
+	$(PY) -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/emr.spec
+	@du -sh dist/SmallPracticeEMR
+
 clean:
 	rm -rf $(VENV) demo-data bench-data .pytest_cache .ruff_cache
