@@ -87,12 +87,13 @@ def segs(message: hl7.Message, name: str) -> list:
 
 
 def at(message: hl7.Message, segment, field: int, rep: int = 1, comp: int = 1, sub: int = 1):
-    """One value of one segment (counted from 1), unescaped by python-hl7."""
+    """One value of one segment (counted from 1), unescaped by python-hl7's extract_field."""
     try:
-        text = segment.extract_field(repeat=rep, field_num=field, component=comp, subcomponent=sub)
+        return segment.extract_field(
+            field_num=field, repeat_num=rep, component_num=comp, subcomponent_num=sub
+        )
     except IndexError:
         return ""
-    return message.unescape(text)
 
 
 def apy(leaf) -> str:
