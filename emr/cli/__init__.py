@@ -26,6 +26,7 @@ AREAS = [
     "emr.cli.printing",
     "emr.cli.referrals",
     "emr.cli.drugs",
+    "emr.cli.prescriptions",
 ]
 
 EXIT_OK = 0
