@@ -78,8 +78,8 @@ def py(er7: str) -> hl7.Message:
 
 
 def value(message: hl7.Message, path: str) -> str:
-    """python-hl7's value at a path like "PID.F5.R1.C1", unescaped by python-hl7."""
-    return message.unescape(str(message[path]))
+    """python-hl7's value at a path like "PID.F5.R1.C1" (its accessor unescapes it)."""
+    return str(message[path])
 
 
 def segs(message: hl7.Message, name: str) -> list:
