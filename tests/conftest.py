@@ -57,6 +57,7 @@ STAFF: dict[str, tuple[str, str]] = {
     "fran": ("front_desk", "front desk pw 1"),
     "nina": ("nurse", "nurse pw 12345"),
     "doc": ("physician", "physician pw 1"),
+    "doc2": ("physician", "physician pw 2"),
     "boss": ("admin", "admin password 1"),
 }
 
@@ -102,6 +103,13 @@ def nurse(db: Database, operator: Actor) -> Actor:
 def physician(db: Database, operator: Actor) -> Actor:
     add_staff(operator, "doc")
     return log_in(db, "doc")
+
+
+@pytest.fixture
+def second_physician(db: Database, operator: Actor) -> Actor:
+    """A colleague of `physician` ("doc2"); not in `staff`."""
+    add_staff(operator, "doc2")
+    return log_in(db, "doc2")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from emr.errors import ConflictError, PermissionDenied, ValidationError
-from emr.services.auth import login
 from emr.services.note_templates import (
     expand_phrases,
     expand_with,
@@ -18,17 +17,6 @@ from emr.services.note_templates import (
     save_note_template,
     save_quick_phrase,
 )
-from emr.services.users import create_user
-
-PASSWORD = "doc2 pw 12345"
-
-
-@pytest.fixture
-def other_physician(db, operator):
-    create_user(
-        operator, username="doc2", full_name="Dr Bo Two", role="physician", password=PASSWORD
-    )
-    return login(db, "doc2", PASSWORD)
 
 
 def test_physicians_write_templates_and_everyone_clinical_reads(physician, nurse, front_desk_user):
@@ -68,8 +56,8 @@ def test_a_template_needs_a_name_and_some_text(physician):
     assert set(caught.value.field_errors) == {"name", "subjective"}
 
 
-def test_shared_and_personal_phrases(physician, other_physician, nurse):
-    doc, doc2, nurse = physician, other_physician, nurse
+def test_shared_and_personal_phrases(physician, second_physician, nurse):
+    doc, doc2, nurse = physician, second_physician, nurse
     save_quick_phrase(doc, abbreviation=".nad", text="No acute distress.", personal=False)
     save_quick_phrase(doc2, abbreviation=".nad", text="Well, in no distress.")
     save_quick_phrase(nurse, abbreviation=".vs", text="Vital signs reviewed.")

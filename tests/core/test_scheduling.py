@@ -17,8 +17,6 @@ from emr.errors import (
 from emr.models import AuditEvent
 from emr.schedule_rules import Stretch
 from emr.security.audit import verify_chain
-from emr.services.auth import login
-from emr.services.patients import PatientInput, register_patient
 from emr.services.schedule_setup import (
     get_working_hours,
     list_appointment_types,
@@ -42,7 +40,6 @@ from emr.services.scheduling import (
     set_status,
     week_schedule,
 )
-from emr.services.users import create_user
 
 DAY = date.today() + timedelta(days=(7 - date.today().weekday()) % 7 + 7)  # a Monday ahead
 HOURS = [Stretch(d, time(8), time(12)) for d in range(5)] + [
@@ -55,30 +52,14 @@ def at(h, m=0, day=DAY):
 
 
 @pytest.fixture
-def clinic(operator, db):
-    doc = create_user(
-        operator, username="doc", full_name="Dr Ada Doc", role="physician", password="doc pw 12345"
-    )
-    other = create_user(
-        operator, username="doc2", full_name="Dr Bo Two", role="physician", password="doc pw 12345"
-    )
-    create_user(
-        operator, username="desk", full_name="Fran Desk", role="front_desk", password="desk pw 1234"
-    )
-    create_user(
-        operator, username="boss", full_name="Boss Admin", role="admin", password="boss pw 12345"
-    )
+def clinic(operator, physician, second_physician, front_desk_user, admin_user, patient):
+    doc, other = list_providers(operator)
     for provider in (doc, other):
         set_working_hours(operator, provider.id, HOURS)
     follow_up = save_appointment_type(
         operator, name="Follow-up", default_minutes=15, colour="#4A90D9"
     )
-    patient = register_patient(
-        operator,
-        PatientInput(family_name="Doe", given_name="Jane", date_of_birth=date(1980, 1, 1), sex="F"),
-    )
-    desk = login(db, "desk", "desk pw 1234")
-    return desk, doc, other, follow_up, patient
+    return front_desk_user, doc, other, follow_up, patient
 
 
 def visit(clinic, start, minutes=15, provider=None, **extra):
@@ -97,7 +78,7 @@ def test_book_and_read_the_day(clinic):
     desk, doc, other, kind, patient = clinic
     booked = book_appointment(desk, visit(clinic, at(9), reason="Cough"))
     assert (booked.starts, booked.minutes, booked.status) == (at(9), 15, "booked")
-    assert booked.patient_name == "Doe, Jane" and booked.type_name == "Follow-up"
+    assert booked.patient_name == "Okafor, Ada" and booked.type_name == "Follow-up"
     assert booked.colour == "#4a90d9"
     book_appointment(desk, visit(clinic, at(10), provider=other))
     assert [a.id for a in day_schedule(desk, DAY, doc.id)] == [booked.id]
@@ -267,9 +248,9 @@ def test_next_appointments_for_search_results(clinic):
     assert next_appointments(desk, [patient.id, 999]) == {patient.id: later.starts}
 
 
-def test_permissions(clinic, db):
+def test_permissions(clinic, admin_user):
     desk, doc, *_ = clinic
-    boss = login(db, "boss", "boss pw 12345")
+    boss = admin_user
     with pytest.raises(PermissionDenied):
         book_appointment(boss, visit(clinic, at(9)))
     with pytest.raises(PermissionDenied):
