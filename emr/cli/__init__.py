@@ -27,6 +27,7 @@ AREAS = [
     "emr.cli.referrals",
     "emr.cli.drugs",
     "emr.cli.prescriptions",
+    "emr.cli.hl7",
 ]
 
 EXIT_OK = 0
