@@ -87,35 +87,35 @@ def log_in(db: Database, username: str) -> Actor:
     return login(db, username, password_of(username))
 
 
+def _on_duty(db: Database, operator: Actor, username: str) -> Actor:
+    add_staff(operator, username)
+    return log_in(db, username)
+
+
 @pytest.fixture
 def front_desk_user(db: Database, operator: Actor) -> Actor:
-    add_staff(operator, "fran")
-    return log_in(db, "fran")
+    return _on_duty(db, operator, "fran")
 
 
 @pytest.fixture
 def nurse(db: Database, operator: Actor) -> Actor:
-    add_staff(operator, "nina")
-    return log_in(db, "nina")
+    return _on_duty(db, operator, "nina")
 
 
 @pytest.fixture
 def physician(db: Database, operator: Actor) -> Actor:
-    add_staff(operator, "doc")
-    return log_in(db, "doc")
+    return _on_duty(db, operator, "doc")
 
 
 @pytest.fixture
 def second_physician(db: Database, operator: Actor) -> Actor:
     """A colleague of `physician` ("doc2"); not in `staff`."""
-    add_staff(operator, "doc2")
-    return log_in(db, "doc2")
+    return _on_duty(db, operator, "doc2")
 
 
 @pytest.fixture
 def admin_user(db: Database, operator: Actor) -> Actor:
-    add_staff(operator, "boss")
-    return log_in(db, "boss")
+    return _on_duty(db, operator, "boss")
 
 
 @pytest.fixture
