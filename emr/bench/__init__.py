@@ -27,6 +27,7 @@ BENCH_AREAS: list[str] = [
     "emr.bench.codes",
     "emr.bench.scheduling",
     "emr.bench.chart",
+    "emr.bench.hl7",
 ]
 
 # Public and fixed: the benchmark data are synthetic; the key only makes the work realistic.
