@@ -69,6 +69,8 @@ class InteractionRule:
 
     @property
     def label(self) -> str:
+        if self.first == self.second:
+            return f"two {_side_label(self.first)}"
         return f"{_side_label(self.first)} + {_side_label(self.second)}"
 
 
@@ -176,16 +178,32 @@ def _sides(drug: DrugLike) -> tuple[frozenset[str], frozenset[str]]:
 def _matching(
     a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str], frozenset[str]]
 ) -> set[int]:
+    """The rules this pair matches; a class rule is left out when a rule naming the drug
+    itself covers the same other side (simvastatin + gemfibrozil, not also statins +
+    gemfibrozil)."""
     if a[0] and a[0] == b[0]:
         return set()  # the same drug twice
     index = _index()
-    found = set()
+    found: dict[int, tuple[str, str]] = {}
     b_sides = b[1]
     for side in a[1]:
         for other, number in index.get(side, ()):
             if other in b_sides:
-                found.add(number)
-    return found
+                found.setdefault(number, (side, other))
+    if len(found) < 2:
+        return set(found)
+    kept = set(found)
+    pairs = set(found.values())
+    for number, (side_a, side_b) in found.items():
+        named_a = side_a.startswith("class:") and any(
+            pa.startswith("drug:") and pb == side_b for pa, pb in pairs
+        )
+        named_b = side_b.startswith("class:") and any(
+            pb.startswith("drug:") and pa == side_a for pa, pb in pairs
+        )
+        if named_a or named_b:
+            kept.discard(number)
+    return kept
 
 
 def _interactions(numbers: set[int], a: DrugLike, b: DrugLike) -> list[Interaction]:
