@@ -28,6 +28,11 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from emr.services.auth import login
     from emr.services.encounters import get_encounter, save_draft, start_encounter
     from emr.services.patients import PatientInput, register_patient
+    from emr.services.prescriptions import (
+        PrescriptionInput,
+        draft_prescription,
+        sign_prescription,
+    )
     from emr.services.referrals import ReferralInput, create_referral, set_referral_status
     from emr.services.users import create_user
 
@@ -82,6 +87,21 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> dict:
         )
         note = get_encounter(doctor, visit.id).note
         save_draft(doctor, note.id, note.version, "", "", "Chest pain, stable.", "See cardiology.")
+        draft = draft_prescription(
+            doctor,
+            person.id,
+            PrescriptionInput(
+                drug_name="lisinopril",
+                strength="10 mg",
+                dose_form="tablet",
+                dose_amount="1",
+                dose_unit="tablet",
+                frequency="once daily",
+                quantity="30",
+                quantity_unit="tablet",
+            ),
+        )
+        prescription = sign_prescription(doctor, draft.id, draft.version)
     finally:
         db.dispose()
     return {
@@ -90,6 +110,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "sent": sent.id,
         "draft": second.id,
         "encounter": visit.id,
+        "prescription": prescription.id,
     }
 
 
@@ -129,6 +150,18 @@ def test_print_referral_and_visit_summary(clinic, tmp_path):
     assert result.returncode == 0, result.stderr
     text = pdf_text(summary)
     assert "Visit summary" in text and "Chest pain, stable." in text and "See cardiology." in text
+
+
+def test_print_prescription_and_its_copy(clinic, tmp_path):
+    first, again = tmp_path / "rx.pdf", tmp_path / "rx-again.pdf"
+    result = run(clinic, "print", "prescription", str(clinic["prescription"]), "--out", str(first))
+    assert result.returncode == 0, result.stderr
+    assert f"prescription {clinic['prescription']}" in result.stdout
+    text = pdf_text(first)
+    assert "lisinopril" in text.lower() and "Thị Lan" in text and "COPY" not in text
+    result = run(clinic, "print", "prescription", str(clinic["prescription"]), "--out", str(again))
+    assert result.returncode == 0, result.stderr
+    assert "COPY" in pdf_text(again)
 
 
 @pytest.mark.parametrize(
