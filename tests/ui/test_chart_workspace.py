@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from emr.models import Allergy
 from emr.services.auth import login
 from tests.ui.conftest import PASSWORDS, show_active
+from ui.chart.window import PANES
 from ui.chart.workspace import ChartWorkspace
 from ui.main_window import MainWindow
 
@@ -40,7 +41,7 @@ def test_a_physician_finds_a_patient_and_opens_the_chart(qtbot, db, users, patie
     assert chart.allergies.text() == "Allergies: Penicillin — hives (severe)"
     assert "b00020" in chart.allergies.styleSheet()  # in red
     assert chart.emergency.isHidden()
-    assert chart.tabs.count() == 11
+    assert chart.tabs.count() == len(PANES)
 
 
 def test_the_front_desk_has_no_chart_tab_and_is_refused(qtbot, db, front_desk, patients):
