@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import hl7
+import pytest
 
 from emr.interop.hl7.encoding import (
     ST_MAX,
@@ -97,3 +98,47 @@ def test_the_reader_refuses_what_is_not_hl7():
         parse("hello")
     with pytest.raises(ParseError):
         parse("MSH|^~#&|A")
+
+
+# --- acknowledgements (emr.interop.hl7.ack) -------------------------------------------------
+
+
+def test_an_ack_for_a_received_message_and_reading_it_back():
+    import hl7
+
+    from emr.interop.hl7.ack import build_ack, parse_ack
+    from tests.interop import strict
+
+    received = (
+        "MSH|^~\\&|EMR|CLINIC|LAB|HOSP|20261126083000-0500||ADT^A08^ADT_A01|MSG42|P|2.5.1\r"
+        "EVN|A08|20261126083000-0500\rPID|1||123^^^EMR^MR||Doe^Jane\rPV1|1|N\r"
+    )
+    accepted = build_ack(received, now=datetime(2026, 11, 26, tzinfo=UTC))
+    strict(accepted)
+    h = hl7.parse(accepted)
+    assert str(h["MSH.F3"]) == "LAB" and str(h["MSH.F5"]) == "EMR"
+    assert str(h["MSA.F1"]) == "AA" and str(h["MSA.F2"]) == "MSG42"
+    ack = parse_ack(accepted)
+    assert ack.accepted and ack.acknowledged_control_id == "MSG42" and ack.text == ""
+
+    refused = build_ack(received, "AE", "Unknown patient | 123")
+    strict(refused)
+    ack = parse_ack(refused)
+    assert (ack.code, ack.accepted) == ("AE", False)
+    assert ack.text == "Unknown patient | 123; Application internal error"
+
+
+def test_reading_a_peer_ack_with_err_segments():
+    from emr.interop.hl7.ack import parse_ack
+    from emr.interop.hl7.encoding import ParseError
+
+    peer = (
+        "MSH|^~\\&|LAB|HOSP|EMR|CLINIC|20261126083001||ACK^A08^ACK|A1|P|2.5.1\r"
+        "MSA|AR|MSG42\r"
+        "ERR||PID^1^5|101^Required field missing^HL70357|E||||Family name \\T\\ given needed\r"
+    )
+    ack = parse_ack(peer)
+    assert ack.code == "AR"
+    assert ack.text == "Family name & given needed; Required field missing"
+    with pytest.raises(ParseError):
+        parse_ack("MSH|^~\\&|LAB\rPID|1\r")
