@@ -58,7 +58,7 @@ from emr.services.labs import compute_flag
 from emr.services.schedule_setup import provider_rows
 
 AREA = "chart"
-CHART_YEARS = (1, 2, 2, 3, 3, 4, 4, 5, 6, 8, 10)  # how far back an adult's chart goes
+CHART_YEARS = (1, 1, 2, 2, 3, 3, 4, 5, 6, 8, 10)  # how far back an adult's chart goes
 BATCH_PATIENTS = 2_000
 CACHE_KIB = 500_000
 BIG_CHART_ENCOUNTERS = 700
@@ -373,6 +373,35 @@ LAB_SPECS: dict[str, LabSpec] = {s.key: s for s in (
     LabSpec("hba1c", 4.0, 5.6, 5.3, 0.25, 1), LabSpec("tsh", 0.4, 4.0, 1.8, 0.6, 2),
 )}
 # fmt: on
+# The names the laboratory's reports give its tests (the LOINC code says what each is).
+LAB_NAMES = {
+    "glucose_serum": "Glucose",
+    "bun": "BUN",
+    "creatinine": "Creatinine",
+    "egfr_ckd_epi_2021": "eGFR (CKD-EPI 2021)",
+    "sodium": "Sodium",
+    "potassium": "Potassium",
+    "chloride": "Chloride",
+    "co2": "CO2",
+    "calcium": "Calcium",
+    "albumin": "Albumin",
+    "bilirubin_total": "Bilirubin, total",
+    "alt": "ALT",
+    "ast": "AST",
+    "alkaline_phosphatase": "Alkaline phosphatase",
+    "cholesterol_total": "Cholesterol, total",
+    "hdl": "HDL cholesterol",
+    "triglycerides": "Triglycerides",
+    "ldl_calculated": "LDL cholesterol, calculated",
+    "hemoglobin": "Hemoglobin",
+    "hematocrit": "Hematocrit",
+    "wbc": "WBC",
+    "rbc": "RBC",
+    "mcv": "MCV",
+    "platelets": "Platelets",
+    "hba1c": "Hemoglobin A1c",
+    "tsh": "TSH",
+}  # fmt: skip
 # (name, panel LOINC, the tests in it)
 CMP = (
     "Comprehensive metabolic panel",
@@ -760,8 +789,8 @@ class _Charts:
         elif age < 18:
             span_start = (
                 p.dob + timedelta(days=3)
-                if age < 6
-                else _add_years(self.today, -rng.uniform(2, age))
+                if age < 3
+                else _add_years(self.today, -rng.uniform(1, min(age, 6)))
             )
         else:
             years = min(age - 18, rng.choice(CHART_YEARS))
@@ -1068,7 +1097,7 @@ class _Charts:
             self.rows["observations"].append(
                 self.observation(
                     p.id, eid, reported, v.provider_id, LABORATORY, test.loinc_code,
-                    test.display_name, value, test.ucum_unit, spec.low, spec.high, flag, drawn,
+                    LAB_NAMES[key], value, test.ucum_unit, spec.low, spec.high, flag, drawn,
                     pid, lab, "import", "",
                 )
             )  # fmt: skip
