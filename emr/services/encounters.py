@@ -24,6 +24,7 @@ from emr.models.base import utcnow
 from emr.models.chart import Addendum, AmendmentRequest, Encounter, Note, NoteTemplate
 from emr.models.clinical import Immunization, Medication, Problem
 from emr.models.observations import Observation
+from emr.models.prescribing import Prescription, Referral
 from emr.models.scheduling import Appointment, AppointmentType
 from emr.models.users import User
 from emr.security.permissions import Permission, Role
@@ -112,7 +113,7 @@ class AddendumRecord:
 class MadeInVisit:
     """Something recorded during the encounter, as a line of the visit's list."""
 
-    kind: str  # vitals, lab, diagnosis, medication, immunization (prescription, referral later)
+    kind: str  # vitals, lab, diagnosis, medication, immunization, prescription, referral
     description: str
 
 
@@ -566,13 +567,43 @@ def _immunizations_made(s: Session, encounter_id: int) -> list[MadeInVisit]:
     ]
 
 
-# What a visit lists as made in it. Prescriptions and referrals (a later issue) add their
-# reader here: a function (session, encounter id) -> list of MadeInVisit.
+def _prescriptions_made(s: Session, encounter_id: int) -> list[MadeInVisit]:
+    rows = s.execute(
+        select(Prescription)
+        .where(Prescription.encounter_id == encounter_id, Prescription.entered_in_error.is_(False))
+        .order_by(Prescription.id)
+    ).scalars()
+    return [
+        MadeInVisit(
+            "prescription",
+            " ".join(p for p in (rx.drug_name, rx.strength, f"({rx.status})") if p),
+        )
+        for rx in rows
+    ]
+
+
+def _referrals_made(s: Session, encounter_id: int) -> list[MadeInVisit]:
+    rows = s.execute(
+        select(Referral.to_name, Referral.to_specialty, Referral.reason)
+        .where(Referral.encounter_id == encounter_id, Referral.entered_in_error.is_(False))
+        .order_by(Referral.id)
+    )
+    return [
+        MadeInVisit(
+            "referral", f"To {name}" + (f" ({specialty})" if specialty else "") + f": {reason}"
+        )
+        for name, specialty, reason in rows
+    ]
+
+
+# What a visit lists as made in it: each a function (session, encounter id) -> MadeInVisit list.
 MADE_IN_VISIT: list[Callable[[Session, int], list[MadeInVisit]]] = [
     _observations_made,
     _problems_made,
     _medications_made,
     _immunizations_made,
+    _prescriptions_made,
+    _referrals_made,
 ]
 
 

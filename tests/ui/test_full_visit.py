@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from io import BytesIO
 
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
 from emr.services.auth import login
@@ -127,3 +129,9 @@ def test_chart_a_whole_visit_by_keyboard(qtbot, db, operator, users, patients):
     assert len(list_vitals(doc, patient.id)) == 1
     assert {m.kind for m in stored.made} >= {"vitals", "diagnosis"}
     assert "E11.9" in chart.problems.text()  # the header followed
+
+    qtbot.mouseClick(editor.summary_button, LEFT)  # the patient's visit summary
+    summary = editor.dialog
+    assert summary is not None and summary.page_count >= 1
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(summary.pdf)).pages)
+    assert "New type 2 diabetes" in text and "Metformin, diet, A1c in 3 months" in text

@@ -211,6 +211,10 @@ class NoteEditor(QWidget):
         self.addendum_button = QPushButton("Add adde&ndum…")
         self.addendum_button.setObjectName("add_addendum")
         self.addendum_button.clicked.connect(self.open_addendum)
+        self.summary_button = QPushButton("Visit s&ummary…")
+        self.summary_button.setObjectName("visit_summary")
+        self.summary_button.setToolTip("The patient's visit summary: preview, print or save")
+        self.summary_button.clicked.connect(self.open_visit_summary)
         self.reload_button = QPushButton("&Reload the stored note")
         self.reload_button.setObjectName("reload_note")
         self.reload_button.clicked.connect(self.reload)
@@ -247,6 +251,7 @@ class NoteEditor(QWidget):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.sign_button)
         buttons.addWidget(self.addendum_button)
+        buttons.addWidget(self.summary_button)
         buttons.addWidget(self.reload_button)
         buttons.addWidget(self.status, 1)
         note_column = QVBoxLayout()
@@ -531,6 +536,13 @@ class NoteEditor(QWidget):
         self.changed.emit()
 
     # --- what is recorded in the visit ----------------------------------------------------
+
+    def open_visit_summary(self) -> None:
+        from ui.chart.visit_summary_action import show_visit_summary
+
+        if self.editable:
+            self.save_now()  # the summary shows what is typed now
+        self.dialog = show_visit_summary(self, self.actor, self.encounter_id)
 
     def open_vitals(self) -> QDialog | None:
         return self._open_visit_dialog("ui.chart.vitals_dialog", "VitalsDialog", "Vitals entry")
