@@ -149,6 +149,12 @@ def test_a_new_encrypted_practice_works_frozen(bundle: Path, tmp_path: Path) -> 
     assert "Admin (" in admin and "audit chain OK" in admin
 
     assert "Audit trail intact" in frozen.ok("emr-admin", "audit", "verify")
+    key_file = tmp_path / "emr-key.json"
+    frozen.ok(
+        "emr-admin", "key", "export", "--out", str(key_file), EMR_KEY_PASSPHRASE="a long passphrase"
+    )
+    assert key_file.is_file() and TEST_KEY not in key_file.read_text(encoding="utf-8")
+
     backup = tmp_path / "copy.db"
     frozen.ok("emr-admin", "backup", "--out", str(backup))
     assert backup.is_file()
@@ -160,6 +166,16 @@ def test_an_unencrypted_practice_says_so_frozen(bundle: Path, tmp_path: Path) ->
     out = frozen.ok("emr-admin", "init", "--unencrypted", EMR_PASSWORD=ADMIN_PASSWORD)
     assert "NOT encrypted" in out
     assert "encrypted:       NO" in frozen.ok("emr-admin", "db", "check")
+
+
+def test_without_a_key_the_keyring_is_asked_and_refuses_clearly(bundle: Path, tmp_path: Path):
+    """The keyring and its backends are bundled: with no EMR_DB_KEY the frozen app asks the
+    keyring (none usable here, or no key in it) and says what to do, in one line."""
+    home = tmp_path / "home"
+    Frozen(bundle, home, EMR_DB_KEY=TEST_KEY).ok("emr-admin", "init", EMR_PASSWORD=ADMIN_PASSWORD)
+    result = Frozen(bundle, home)("emr-admin", "db", "check")
+    assert result.returncode == 2
+    assert "keyring" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_the_bundle_leaves_out_the_qt_it_does_not_use(bundle: Path) -> None:
