@@ -25,6 +25,8 @@ class ChartWorkspace(QWidget):
         self.dialog: ReasonDialog | None = None
         self._refused_patient: PatientSummary | None = None
         self.picker = PatientPicker(actor)
+        self.picker.collapse_on_choice = True
+        self.picker.selected.hide()  # the chart's banner says who it is
         self.picker.chosen.connect(lambda p: self.open_chart(p.id, p))
         self.message = QLabel()
         self.message.setObjectName("chartMessage")

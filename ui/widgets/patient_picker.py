@@ -77,6 +77,8 @@ class PatientPicker(QWidget):
         self._timer.timeout.connect(self.search_now)
         self.search.textEdited.connect(lambda _text: self._timer.start())
         self._searched = ""
+        self._locked = False
+        self.collapse_on_choice = False  # the Chart sets it: the list closes once a chart opens
 
     def search_now(self) -> None:
         self._timer.stop()
@@ -85,6 +87,7 @@ class PatientPicker(QWidget):
             return
         self._searched = query
         self.results.clear()
+        self.results.setVisible(not self._locked)
         self.error.hide()
         if not query:
             return
@@ -112,6 +115,8 @@ class PatientPicker(QWidget):
         if item is None:
             return
         self.set_patient(item.data(Qt.ItemDataRole.UserRole))
+        if self.collapse_on_choice:
+            self.results.hide()  # the chosen patient's banner shows below; typing shows them again
         self.focusNextChild()
 
     def set_patient(self, patient: PatientSummary) -> None:
@@ -124,6 +129,7 @@ class PatientPicker(QWidget):
 
     def lock_to(self, name: str) -> None:
         """An existing appointment keeps its patient: show it, without the search."""
+        self._locked = True
         self.search.hide()
         self.results.hide()
         self.selected.setText(f"<b>{name}</b>")
