@@ -39,7 +39,7 @@ def test_bench_builds_its_own_encrypted_database_and_times_every_operation(
     schedule_results = {n for n in results if n.startswith("schedule_")}
     assert len(schedule_results) == 6
     chart_results = {n for n in results if n.startswith("chart_")}
-    assert "chart_open_header_and_timeline_big" in chart_results and len(chart_results) == 8
+    assert "chart_open_header_and_timeline_big" in chart_results and len(chart_results) == 7
 
     folder = tmp_path / "300-patients"
     database = folder / "emr.db"
