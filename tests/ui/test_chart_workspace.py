@@ -71,3 +71,22 @@ def test_breaking_the_glass_opens_the_chart_read_only(qtbot, db, front_desk, pat
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     assert ws.chart is not None and ws.chart.header.emergency
     assert ws.chart.emergency.isVisible()
+
+
+def test_every_pane_opens_with_its_data(qtbot, db, users, patients):
+    from datetime import datetime
+
+    from emr.services.vitals import record_vitals
+
+    doc = login(db, "doc", PASSWORDS["doc"])
+    record_vitals(
+        doc, patients[0].id, datetime.now().replace(microsecond=0), {"heart_rate": (72, "/min")}
+    )
+    ws = ChartWorkspace(doc)
+    qtbot.addWidget(ws)
+    assert ws.open_chart(patients[0].id)
+    for _module, name in PANES:
+        assert ws.chart.show_pane(name) is not None, name
+    vitals = ws.chart.panes["VitalsPane"]
+    assert vitals.model.rowCount() == 1
+    assert not ws.chart.message.isVisible()

@@ -82,6 +82,7 @@ class ImmunizationsPane(ChartPane):
         for button in (self.give_button, self.historical_button, self.refusal_button):
             button.setEnabled(self.may_write)
         self._enable()
+        self.reload()
 
     def reload(self) -> None:
         self.message.clear()

@@ -92,6 +92,7 @@ class MedicationsPane(ChartPane):
         self.may_write = actor.can(Permission.CHART_WRITE)
         self.add_button.setEnabled(self.may_write)
         self._enable()
+        self.reload()
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -173,6 +173,7 @@ class ResultsPane(ChartPane):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._plotted_row = -1
+        self.reload()
 
     # --- reading ------------------------------------------------------------------------------
 

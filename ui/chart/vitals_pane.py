@@ -229,6 +229,7 @@ class VitalsPane(ChartPane):
         self.splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
+        self.reload()
 
     # --- reading ------------------------------------------------------------------------------
 
