@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from emr.interop.outbox import queue_for_event
 from emr.models.audit import AuditChainHead, AuditEvent
 from emr.models.base import utcnow
 
@@ -100,6 +101,10 @@ def record(
     head.last_event_id = event.id
     head.last_hash = event.hash
     head.event_count += 1
+    # The outbound HL7 messages this change calls for, queued in the same transaction.
+    queue_for_event(
+        session, action=action, entity=entity, entity_id=entity_id, patient_id=patient_id
+    )
     return event
 
 
