@@ -145,6 +145,14 @@ def test_a_new_encrypted_practice_works_frozen(bundle: Path, tmp_path: Path) -> 
     assert "emr --smoke: OK as drwho (physician)" in smoke
     assert "Chart (" in smoke and "MRN" in smoke
 
+    # Printing: reportlab and its fonts; the prescription printer (python-barcode) imports.
+    doctor = {"EMR_USER": "drwho", "EMR_PASSWORD": DOCTOR_PASSWORD}
+    summary = tmp_path / "visit.pdf"
+    frozen.ok("emr-admin", "print", "visit-summary", "1", "--out", str(summary), **doctor)
+    assert summary.read_bytes().startswith(b"%PDF")
+    missing = frozen("emr-admin", "print", "prescription", "999999", "--out", "rx.pdf", **doctor)
+    assert missing.returncode == 2 and "no prescription with id 999999" in missing.stderr
+
     admin = frozen.ok("emr", "--smoke", EMR_USER="admin", EMR_PASSWORD=ADMIN_PASSWORD)
     assert "Admin (" in admin and "audit chain OK" in admin
 
