@@ -1,5 +1,6 @@
 """`emr-admin hl7 export`: build a patient's HL7 v2.5.1 messages and print them or write one
 file per message (acts as a user: --user / $EMR_USER; the export is audited).
+`emr-admin hl7 send`: deliver the outbox now. `emr-admin hl7 listen`: a small MLLP receiver.
 
 Each action of `emr-admin hl7` is registered by one function in ACTIONS (`send` and `listen`
 join them there), so that `emr-admin hl7 --help` lists them all.
@@ -33,7 +34,9 @@ MESSAGE_TYPES = (  # as emr.interop.hl7.build.MESSAGE_TYPES (not imported: a fas
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("hl7", help="HL7 v2.5.1 messages: export (acts as a user)")
+    p = sub.add_parser(
+        "hl7", help="HL7 v2.5.1 messages: export (acts as a user), send the outbox, listen"
+    )
     hsub = p.add_subparsers(dest="hl7_command", metavar="ACTION", required=True)
     for add_action in ACTIONS:
         add_action(hsub)
@@ -57,7 +60,44 @@ def _register_export(hsub: argparse._SubParsersAction) -> None:
     export.set_defaults(func=cmd_export)
 
 
-ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [_register_export]
+def _register_send(hsub: argparse._SubParsersAction) -> None:
+    send = hsub.add_parser(
+        "send",
+        help="deliver the outbox now",
+        description="Delivers the queued messages that are due, in order, to every active "
+        "destination (or only the one named) and prints how it went. A machine-level command "
+        "(it needs the database key, not a user). Exit status 0 when everything due was "
+        "delivered, 1 when a message was refused or is waiting for a retry.",
+    )
+    send.add_argument("--destination", metavar="NAME", help="only this destination")
+    send.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="wait for each ACK"
+    )
+    send.set_defaults(func=cmd_send)
+
+
+def _register_listen(hsub: argparse._SubParsersAction) -> None:
+    listen = hsub.add_parser(
+        "listen",
+        help="a small MLLP receiver that stores and acknowledges messages",
+        description="Receives HL7 messages over MLLP, writes each to DIR/<control id>.hl7 "
+        "and answers AA (AE for an unreadable message); a control id received before is "
+        "acknowledged again but not stored twice. For testing this EMR or a partner. Runs "
+        "until interrupted (Ctrl+C).",
+    )
+    listen.add_argument("--port", type=int, required=True, help="TCP port (0: any free port)")
+    listen.add_argument("--out", type=Path, required=True, metavar="DIR")
+    listen.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    listen.add_argument("--tls-cert", type=Path, metavar="PEM", help="serve TLS with this")
+    listen.add_argument("--tls-key", type=Path, metavar="PEM", help="its private key")
+    listen.set_defaults(func=cmd_listen)
+
+
+ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _register_export,
+    _register_send,
+    _register_listen,
+]
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -116,6 +156,63 @@ def cmd_export(args: argparse.Namespace) -> int:
             out = args.out / f"{message.control_id}.hl7"
             write_atomically(out, message.er7.encode("utf-8"))
             print(out)
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from emr.cli.common import operator
+    from emr.services.destinations import find_destination
+    from emr.services.outbox import send_now
+
+    db = open_db()
+    try:
+        actor = operator(db)
+        destination_id = None
+        if args.destination:
+            destination_id = find_destination(actor, args.destination).id
+        report = send_now(actor, destination_id=destination_id, ack_timeout=args.timeout)
+    finally:
+        db.dispose()
+    for line in report.lines():
+        print(line)
+    return 0 if report.complete else 1
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    from emr.errors import ValidationError
+    from emr.interop.listener import MllpListener, Receipt, server_tls_context
+
+    if not 0 <= args.port <= 65535:
+        raise ValidationError({"port": "The port is a number from 0 to 65535."})
+    if not args.out.is_dir():
+        raise ValidationError({"out": f"{args.out} is not a folder."})
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ValidationError({"tls": "Give both --tls-cert and --tls-key, or neither."})
+    tls = server_tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
+
+    def show(receipt: Receipt) -> None:
+        what = f"{receipt.message_type or 'message'} {receipt.control_id or '(unreadable)'}"
+        note = " duplicate, not stored again" if receipt.duplicate else ""
+        print(f"{what}: {receipt.code}{note}", flush=True)
+
+    try:
+        listener = MllpListener(args.out, args.host, args.port, tls_context=tls, on_receipt=show)
+    except OSError as exc:
+        raise ValidationError(
+            {"port": f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}."}
+        ) from None
+    print(
+        f"Listening on {listener.host}:{listener.port}{' (TLS)' if tls else ''}, "
+        f"writing to {args.out}. Ctrl+C stops.",
+        flush=True,
+    )
+    try:
+        listener.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        listener.stop()
+    print(f"Stopped after {len(listener.receipts)} message(s).", flush=True)
     return 0
 
 
