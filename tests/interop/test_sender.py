@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -187,11 +188,11 @@ def test_a_peer_hanging_up_mid_message_means_a_retry_after_backoff_in_order(db, 
         register(operator, 3)
         report = deliver_pending(db, now=T0, **FAST)
         assert (report.sent, report.retrying, report.waiting) == (0, 1, 3)
-        assert "closed the connection" in report.destinations[0].error
+        assert re.search("closed the connection|reset", report.destinations[0].error)
         first, second, third = messages(db)
         assert (first.status, first.attempts) == ("pending", 1)
         assert first.next_attempt_at == T0 + backoff(1) == T0 + timedelta(seconds=10)
-        assert "closed the connection" in first.last_error
+        assert first.last_error == report.destinations[0].error
         assert (second.attempts, third.attempts) == (0, 0)  # they wait behind it
 
         assert deliver_pending(db, now=T0 + timedelta(seconds=9), **FAST).sent == 0
