@@ -28,6 +28,8 @@ AREAS = [
     "emr.cli.drugs",
     "emr.cli.prescriptions",
     "emr.cli.hl7",
+    "emr.cli.fhir",
+    "emr.cli.phr",
 ]
 
 EXIT_OK = 0
