@@ -16,6 +16,7 @@
 #define AppName "Small-practice EMR"
 #define AppFolder "SmallPracticeEMR"
 #define Bundle "..\dist\SmallPracticeEMR"
+#define Icon "..\resources\icons\emr.ico"
 
 [Setup]
 ; Never change AppId: Windows knows an installed copy (upgrade, uninstall) by it.
@@ -37,6 +38,9 @@ Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
 UninstallDisplayIcon={app}\emr.exe
+#if FileExists(AddBackslash(SourcePath) + Icon)
+SetupIconFile={#Icon}
+#endif
 UninstallDisplayName={#AppName}
 ; A running emr.exe is closed (after asking) before its files are replaced.
 CloseApplications=yes
