@@ -196,3 +196,14 @@ def test_the_bundle_leaves_out_the_qt_it_does_not_use(bundle: Path) -> None:
     wanted = {"qwindows", "qoffscreen"} if sys.platform == "win32" else {"qxcb", "qoffscreen"}
     assert wanted <= platforms
     assert not any("wayland" in f or "platformthemes" in f for f in files)
+
+
+def test_postgresql_driver_is_bundled_when_installed(bundle: Path, tmp_path: Path) -> None:
+    """With psycopg in the build environment the frozen app reaches PostgreSQL: a closed port
+    gives the one-line 'could not be opened', not a missing module."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed, so it is not bundled")
+    frozen = Frozen(bundle, tmp_path / "home")
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    result = frozen("emr-admin", "db", "check", EMR_DATABASE_URL=url)
+    assert result.returncode == 2
+    assert "could not be opened" in result.stderr and "No module" not in result.stderr
