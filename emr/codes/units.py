@@ -121,6 +121,7 @@ _ALIASES = {
     "/min": "/min",
     "bpm": "/min",
     "beats/min": "/min",
+    "count/min": "/min",  # Apple Health's heart rate
     "breaths/min": "/min",
     "%": "%",
     "kg/m2": "kg/m2",

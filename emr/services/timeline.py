@@ -101,7 +101,9 @@ def _where_current(column, include_errors: bool):
     return [] if include_errors else [column.is_(False)]
 
 
-def _encounters(s: Session, patient_id: int, include_errors: bool) -> list[TimelineEvent]:
+def _encounters(
+    s: Session, patient_id: int, include_errors: bool, limit: int | None = None
+) -> list[TimelineEvent]:
     provider = aliased(User)
     signer = aliased(User)
     rows = s.execute(
@@ -122,6 +124,8 @@ def _encounters(s: Session, patient_id: int, include_errors: bool) -> list[Timel
             Encounter.patient_id == patient_id,
             *_where_current(Encounter.entered_in_error, include_errors),
         )
+        .order_by(Encounter.occurred_at.desc(), Encounter.id.desc())
+        .limit(limit)
     ).all()
     events = []
     for eid, when, kind, reason, error, provider_name, status, signer_name in rows:
@@ -392,14 +396,27 @@ def _vitals(
     return events
 
 
-def _labs(s: Session, patient_id: int, include_errors: bool) -> list[TimelineEvent]:
+def _labs(
+    s: Session, patient_id: int, include_errors: bool, limit: int | None = None
+) -> list[TimelineEvent]:
+    # With a limit only the newest panels are read, and only their results counted.
+    newest = (
+        select(LabPanel.id)
+        .where(
+            LabPanel.patient_id == patient_id,
+            *_where_current(LabPanel.entered_in_error, include_errors),
+        )
+        .order_by(LabPanel.collected_at.desc(), LabPanel.id.desc())
+        .limit(limit)
+        .scalar_subquery()
+    )
     results = (
         select(
             Observation.panel_id,
             func.count().label("n"),
             func.sum(case((Observation.flag.not_in(("", "N")), 1), else_=0)).label("abnormal"),
         )
-        .where(Observation.patient_id == patient_id, Observation.panel_id.is_not(None))
+        .where(Observation.patient_id == patient_id, Observation.panel_id.in_(newest))
         .where(*_where_current(Observation.entered_in_error, include_errors))
         .group_by(Observation.panel_id)
         .subquery()
@@ -415,10 +432,7 @@ def _labs(s: Session, patient_id: int, include_errors: bool) -> list[TimelineEve
             results.c.abnormal,
         )
         .outerjoin(results, results.c.panel_id == LabPanel.id)
-        .where(
-            LabPanel.patient_id == patient_id,
-            *_where_current(LabPanel.entered_in_error, include_errors),
-        )
+        .where(LabPanel.id.in_(newest))
     ).all()
     events = []
     for pid, when, name, lab, error, n, abnormal in panels:
@@ -539,6 +553,9 @@ def _kinds(kinds: Iterable[str] | None) -> list[str]:
     return [k for k in KINDS if k in kinds]
 
 
+_LIMITED = (_vitals, _encounters, _labs)
+
+
 def timeline(
     actor: Actor,
     patient_id: int,
@@ -554,8 +571,8 @@ def timeline(
         events: list[TimelineEvent] = []
         for kind in chosen:
             for source in _SOURCES[kind]:
-                if source is _vitals:
-                    events.extend(_vitals(s, patient_id, include_errors, limit))
+                if source in _LIMITED:  # the big ones read only their newest `limit` rows
+                    events.extend(source(s, patient_id, include_errors, limit))
                 else:
                     events.extend(source(s, patient_id, include_errors))
         record_clinical(

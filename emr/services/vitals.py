@@ -381,8 +381,9 @@ def list_vitals(actor: Actor, patient_id: int, include_errors: bool = False) -> 
 
 def vital_series(
     actor: Actor, patient_id: int, key: str, *, unit: str | None = None
-) -> list[tuple[datetime, float]]:
-    """(local time, value) of one vital, oldest first, in `unit` (default: canonical)."""
+) -> list[tuple[datetime, float, str]]:
+    """(local time, value, source) of one vital, oldest first, in `unit` (default: canonical);
+    the source tells the clinic's measurements ("manual", "import") from the patient's ("phr")."""
     vital = loinc.vital_sign(key)
     convert = None
     if unit is not None and units.ucum(unit) != vital.ucum_unit:
@@ -391,7 +392,7 @@ def vital_series(
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id)
         rows = s.execute(
-            select(Observation.observed_at, Observation.value_num)
+            select(Observation.observed_at, Observation.value_num, Observation.source)
             .where(
                 Observation.patient_id == patient_id,
                 Observation.loinc_code == vital.loinc_code,
@@ -404,8 +405,11 @@ def vital_series(
             s, actor, "view", "vitals", None, patient_id, f"series {key}", emergency=emergency
         )
     if convert is None:
-        return [(to_local(when), value) for when, value in rows]
-    return [(to_local(when), units.from_canonical(key, value, convert)) for when, value in rows]
+        return [(to_local(when), value, source) for when, value, source in rows]
+    return [
+        (to_local(when), units.from_canonical(key, value, convert), source)
+        for when, value, source in rows
+    ]
 
 
 def latest_value(

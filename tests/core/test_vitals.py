@@ -145,8 +145,9 @@ def test_series_in_display_units_oldest_first(nurse, patient):
     for days, pounds in ((30, 160), (10, 155), (0, 150)):
         record_vitals(nurse, patient.id, WHEN - timedelta(days=days), {"weight": (pounds, "lb")})
     series = vital_series(nurse, patient.id, "weight", unit="lb")
-    assert [when for when, _ in series] == [WHEN - timedelta(days=d) for d in (30, 10, 0)]
-    assert [round(v, 1) for _, v in series] == [160.0, 155.0, 150.0]
+    assert [when for when, _, _ in series] == [WHEN - timedelta(days=d) for d in (30, 10, 0)]
+    assert [round(v, 1) for _, v, _ in series] == [160.0, 155.0, 150.0]
+    assert {source for _, _, source in series} == {"manual"}
     in_kg = vital_series(nurse, patient.id, "weight")
     assert in_kg[-1][1] == 68.04
 
@@ -239,7 +240,7 @@ def test_series_of_many_observations_comes_back_whole(db, nurse, patient):
         )
     series = vital_series(nurse, patient.id, "heart_rate")
     assert len(series) == 5000
-    assert series[0] == (start, 60) and series[-1][0] == start + timedelta(days=4999)
+    assert series[0][:2] == (start, 60) and series[-1][0] == start + timedelta(days=4999)
 
 
 def test_a_blood_pressure_is_marked_in_error_as_a_pair(nurse, patient):

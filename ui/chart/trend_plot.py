@@ -39,6 +39,8 @@ class PlotLine:
     points: list[tuple[datetime, float]]
     band: tuple[float, float] | None = None
     flagged: list[tuple[datetime, float]] = field(default_factory=list)
+    dashed: bool = False  # the patient's own measurements (PHR), beside the clinic's
+    colour_index: int | None = None  # the same colour as another line
 
 
 def _ms(when: datetime) -> float:
@@ -176,7 +178,10 @@ class TrendPlot(QWidget):
                 self._add_band(line.band, x_from, x_to, BAND_COLOURS[index % len(BAND_COLOURS)])
                 values += list(line.band)
         for index, (line, points) in enumerate(shown):
-            self._add_line(line, points, COLOURS[index % len(COLOURS)], len(everything))
+            colour = COLOURS[
+                (index if line.colour_index is None else line.colour_index) % len(COLOURS)
+            ]
+            self._add_line(line, points, colour, len(everything))
         flagged = [p for line, _ in shown for p in self._visible(line.flagged, start)]
         if flagged and len(everything) <= FLAGGED_MARKERS_UP_TO:
             self._add_flagged(flagged)
@@ -229,8 +234,10 @@ class TrendPlot(QWidget):
         series.replace([QPointF(_ms(when), value) for when, value in points])
         pen = QPen(QColor(colour))
         pen.setWidthF(2.0 if visible_count <= 300 else 1.2)
+        if line.dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
         series.setPen(pen)
-        series.setPointsVisible(visible_count <= MARKERS_UP_TO)
+        series.setPointsVisible(line.dashed or visible_count <= MARKERS_UP_TO)
         self.chart.addSeries(series)
 
     def _add_flagged(self, points: list[tuple[datetime, float]]) -> None:

@@ -182,6 +182,12 @@ class VitalsPane(ChartPane):
         buttons = QHBoxLayout()
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.error_button)
+        self.import_button = QPushButton("Import &home measurements…")
+        self.import_button.setObjectName("importPhr")
+        self.import_button.setToolTip("Blood pressure, weight, glucose … the patient measured")
+        self.import_button.clicked.connect(self.import_home_measurements)
+        self.import_button.setEnabled(self.record_button.isEnabled())
+        buttons.addWidget(self.import_button)
         buttons.addStretch(1)
         buttons.addWidget(self.show_errors)
 
@@ -245,12 +251,24 @@ class VitalsPane(ChartPane):
         unit = preferred_unit(self.actor, keys[0])
         try:
             lines = []
-            for key in keys:
-                points = vital_series(self.actor, self.patient_id, key, unit=unit)
+            for index, key in enumerate(keys):
+                series = vital_series(self.actor, self.patient_id, key, unit=unit)
+                clinic = [(when, value) for when, value, source in series if source != "phr"]
+                home = [(when, value) for when, value, source in series if source == "phr"]
                 band = normal_band(key, unit)
-                flagged = [p for p in points if not band[0] <= p[1] <= band[1]] if band else []
-                if points or len(keys) == 1:
-                    lines.append(PlotLine(VITAL_LABELS[key], points, band, flagged))
+                flagged = [p for p in clinic if not band[0] <= p[1] <= band[1]] if band else []
+                if clinic or len(keys) == 1:
+                    lines.append(PlotLine(VITAL_LABELS[key], clinic, band, flagged))
+                if home:
+                    lines.append(
+                        PlotLine(
+                            f"{VITAL_LABELS[key]} (home)",
+                            home,
+                            None,
+                            dashed=True,
+                            colour_index=index,
+                        )
+                    )
         except UserError as exc:
             self._say(str(exc))
             return
@@ -268,6 +286,13 @@ class VitalsPane(ChartPane):
         self.message.setVisible(bool(text))
 
     # --- recording ----------------------------------------------------------------------------
+
+    def import_home_measurements(self) -> None:
+        from ui.chart.phr_import_dialog import PhrImportDialog
+
+        self.dialog = PhrImportDialog(self.actor, self.patient_id, self)
+        self.dialog.imported.connect(self._recorded)
+        self.dialog.open()
 
     def record(self) -> None:
         self.dialog = VitalsDialog(self.actor, self.patient_id, parent=self)
