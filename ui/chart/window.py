@@ -9,7 +9,7 @@ import importlib
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from emr.errors import UserError
 from emr.services.chart import RECORDED, ChartHeader, open_chart
@@ -113,10 +113,17 @@ class ChartView(QWidget):
         self.message = QLabel()
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.hide()
+        self.export_button = QPushButton("E&xport for patient…")
+        self.export_button.setObjectName("exportFhir")
+        self.export_button.setToolTip("The record as a FHIR R4 file for the patient's health app")
+        self.export_button.clicked.connect(self.export_for_patient)
+        tools = QHBoxLayout()
+        if self.search_box is not None:
+            tools.addWidget(self.search_box, 1)
+        tools.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        if self.search_box is not None:
-            layout.addWidget(self.search_box)
+        layout.addLayout(tools)
         layout.addWidget(self.message)
         layout.addWidget(self.tabs, 1)
         self._show_header()
@@ -226,6 +233,11 @@ class ChartView(QWidget):
             pane.open_encounter(record_id)
         elif hasattr(pane, "select"):
             pane.select(record_id)
+
+    def export_for_patient(self) -> None:
+        from ui.chart.fhir_export_action import export_for_patient
+
+        export_for_patient(self, self.actor, self.patient_id)
 
     def pane_names(self) -> list[str]:
         return [name for _module, name in PANES]
