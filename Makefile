@@ -33,4 +33,4 @@ package: $(STAMP)
 	@du -sh dist/SmallPracticeEMR
 
 clean:
-	rm -rf $(VENV) demo-data bench-data .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-data bench-data build dist .pytest_cache .ruff_cache
