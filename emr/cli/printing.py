@@ -103,12 +103,8 @@ def _print_one(args: argparse.Namespace, make, what: str) -> int:
 
 
 def cmd_prescription(args: argparse.Namespace) -> int:
-    from emr.errors import UserError
+    from emr.printing.prescription import prescription_pdf
 
-    try:
-        from emr.printing.prescription import prescription_pdf
-    except ImportError:
-        raise UserError("Printing prescriptions is not available in this version.") from None
     return _print_one(
         args,
         lambda actor, out: prescription_pdf(actor, [args.id], out=out),
