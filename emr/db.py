@@ -1,8 +1,15 @@
 """The database: engine, transactions, encryption key, upgrade to the newest schema.
 
-SQLite (encrypted with SQLCipher unless created with --unencrypted) is the default; any other
-SQLAlchemy URL, PostgreSQL above all, is used as given. Services never build sessions themselves:
-they use `Database.write()` or `Database.read()`, one transaction per use case.
+SQLite (encrypted with SQLCipher unless created with --unencrypted) is the default; a
+PostgreSQL URL (postgresql+psycopg://user:password@host/dbname) serves several workstations.
+Services never build sessions themselves: they use `Database.write()` or `Database.read()`, one
+transaction per use case.
+
+Both databases give the same guarantees. Writers run one at a time (SQLite: BEGIN IMMEDIATE;
+PostgreSQL: a transaction-level advisory lock taken first thing), so a check followed by an insert
+("is this slot free?") is never raced by another workstation; a stale edit still fails through
+the `version` column. Readers see one consistent snapshot (SQLite: WAL; PostgreSQL: a read-only
+REPEATABLE READ transaction) and never block or wait for a writer.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InternalError as SQLInternalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,6 +35,11 @@ log = logging.getLogger(__name__)
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 _READ_ONLY = "emr_read_only"
+# The key of the PostgreSQL advisory lock every write transaction takes ("EMR" + 1).
+WRITER_LOCK_KEY = 0x454D5201
+# SQLSTATEs of a PostgreSQL transaction the server gave up on: serialization failure, deadlock,
+# lock timeout. The work was rolled back whole; trying again is safe.
+_TRY_AGAIN_STATES = {"40001", "40P01", "55P03"}
 
 
 def sqlite_file_is_plain(path: Path) -> bool:
@@ -46,6 +59,10 @@ class Database:
         self.encrypted = encrypted
         self._key_hex = key_hex
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        reader_options: dict = {_READ_ONLY: True}
+        if engine.dialect.name == "postgresql":
+            reader_options |= {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        self._reader = engine.execution_options(**reader_options)
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,7 +88,7 @@ class Database:
                 "Someone else changed this record while you were editing it. "
                 "Nothing was saved: reload it and make your change again."
             ) from exc
-        except OperationalError as exc:
+        except (OperationalError, SQLInternalError) as exc:
             session.rollback()
             raise _unavailable(exc) from exc
         except BaseException:
@@ -83,10 +100,10 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A consistent read-only snapshot; never writes."""
-        session = Session(self.engine.execution_options(**{_READ_ONLY: True}))
+        session = Session(self._reader)
         try:
             yield session
-        except OperationalError as exc:
+        except (OperationalError, SQLInternalError) as exc:
             raise _unavailable(exc) from exc
         finally:
             session.rollback()
@@ -139,9 +156,10 @@ class Database:
                     dest.close()
 
 
-def _unavailable(exc: OperationalError) -> DatabaseUnavailable:
+def _unavailable(exc: DBAPIError) -> DatabaseUnavailable:
     message = str(exc.orig) if exc.orig is not None else str(exc)
-    if "locked" in message or "busy" in message:
+    state = getattr(exc.orig, "sqlstate", None)
+    if "locked" in message or "busy" in message or state in _TRY_AGAIN_STATES:
         return DatabaseUnavailable(
             "The database is busy with another workstation's change. Try again in a moment."
         )
@@ -193,6 +211,38 @@ def _sqlite_engine(path: Path, key_hex: str | None) -> Engine:
     return engine
 
 
+def _server_engine(url: str) -> Engine:
+    """PostgreSQL (or another server): a small pool per workstation, connections checked before
+    use (a server restart or a dropped network link costs one retry, not an error)."""
+    from sqlalchemy.engine import make_url
+
+    options: dict = {"pool_pre_ping": True}
+    if make_url(url).get_backend_name() != "postgresql":
+        return create_engine(url, **options)
+    engine = create_engine(
+        url,
+        **options,
+        pool_size=5,
+        max_overflow=5,
+        pool_recycle=1800,
+        pool_timeout=BUSY_TIMEOUT_MS / 1000,
+        connect_args={
+            "application_name": "emr",
+            "connect_timeout": 10,
+            # Wait for a lock as long as SQLite waits for a busy file, then say so.
+            "options": f"-c lock_timeout={BUSY_TIMEOUT_MS} -c timezone=UTC",
+        },
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        # One writer at a time, as SQLite's BEGIN IMMEDIATE: released at commit or rollback.
+        if not conn.get_execution_options().get(_READ_ONLY):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+
+    return engine
+
+
 def open_database(
     settings: Settings,
     *,
@@ -222,7 +272,7 @@ def open_database(
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = _sqlite_engine(path, key_hex if encrypted else None)
     else:
-        engine = create_engine(settings.database_url, pool_pre_ping=True)
+        engine = _server_engine(settings.database_url)
         encrypted = True  # the server's concern: TLS and disk encryption on the server
     db = Database(
         settings, engine, encrypted=bool(encrypted), key_hex=key_hex if encrypted else None

@@ -1,14 +1,23 @@
 """Fixtures shared by every test: a fresh encrypted database in a temporary folder, the clinic's
-staff logged in, a registered patient."""
+staff logged in, a registered patient.
+
+With EMR_TEST_DATABASE_URL set (postgresql+psycopg://user:pw@host/dbname, a role that may create
+databases), the `settings` and `db` fixtures use a fresh PostgreSQL database per test instead,
+copied from a template migrated once per run; tests about the SQLite file itself are skipped.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -34,8 +43,105 @@ def emr_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+# --- PostgreSQL (EMR_TEST_DATABASE_URL) -------------------------------------------------------
+
+POSTGRES_URL = os.environ.get("EMR_TEST_DATABASE_URL", "").strip() or None
+ON_POSTGRES = POSTGRES_URL is not None
+NOT_ON_POSTGRES = "PostgreSQL only: set EMR_TEST_DATABASE_URL=postgresql+psycopg://… to run it"
+
+# Tests about the SQLite file itself (encryption, file snapshots and restore, the path shown):
+# on PostgreSQL they are skipped with this reason. Node ids, or a file for all of its tests.
+SQLITE_ONLY: dict[str, str] = {}
+
+
+def pytest_report_header(config) -> str:
+    if ON_POSTGRES:
+        return f"database: PostgreSQL {make_url(POSTGRES_URL).render_as_string()}"
+    return f"database: SQLite/SQLCipher (PostgreSQL tests skipped: {NOT_ON_POSTGRES})"
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (EMR_TEST_DATABASE_URL)")
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file; skipped on PostgreSQL")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.get_closest_marker("postgres") and not ON_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason=NOT_ON_POSTGRES))
+        if not ON_POSTGRES:
+            continue
+        file = item.nodeid.split("::", 1)[0]
+        reason = SQLITE_ONLY.get(item.nodeid) or SQLITE_ONLY.get(file)
+        if reason is None and item.get_closest_marker("sqlite_only"):
+            reason = "about the SQLite file"
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+class PostgresServer:
+    """Makes one database per test, each a copy of a template migrated once per run."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"emr_t{os.getpid()}"
+        self.template = f"{self.prefix}_template"
+        self._numbers = itertools.count(1)
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(sql))
+
+    def make_template(self, settings: Settings) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        database = open_database(replace(settings, database_url=self.url_of(self.template)))
+        database.dispose()
+
+    def new_database(self) -> str:
+        name = f"{self.prefix}_{next(self._numbers)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        # FORCE: a process a test started may still hold a connection.
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        self.drop(self.template)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    if not ON_POSTGRES:
+        pytest.skip(NOT_ON_POSTGRES)
+    assert POSTGRES_URL is not None
+    server = PostgresServer(POSTGRES_URL)
+    home = tmp_path_factory.mktemp("postgres-template")
+    server.make_template(load_settings({"EMR_HOME": str(home)}))
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def settings(emr_home: Path) -> Settings:
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database at the newest schema, dropped after the test."""
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.new_database()
+    yield server.url_of(name)
+    server.drop(name)
+
+
+@pytest.fixture
+def settings(emr_home: Path, request: pytest.FixtureRequest, monkeypatch) -> Settings:
+    if ON_POSTGRES:
+        # In the environment too, so that code calling load_settings() opens the same one.
+        monkeypatch.setenv("EMR_DATABASE_URL", request.getfixturevalue("postgres_url"))
     return load_settings()
 
 

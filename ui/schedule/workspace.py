@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 from emr.errors import BookingNeedsOverride, UserError
 from emr.schedule_rules import GRID_MINUTES, STATUSES, Stretch
 from emr.security.permissions import Permission
+from emr.services.changes import change_marker
 from emr.services.context import Actor
 from emr.services.practice import get_practice
 from emr.services.schedule_setup import ProviderRecord, get_working_hours, list_providers
@@ -42,6 +45,8 @@ from ui.schedule.grid_view import ScheduleGridView
 from ui.style import ERROR_STYLE
 
 ALL_PROVIDERS = -1
+# How often a shown schedule asks whether another workstation changed it.
+CHANGE_POLL_MS = 5000
 STATUS_ACTIONS = [  # (status, button text, shortcut)
     ("confirmed", "Confirm", ""),
     ("arrived", "Check in", "Ctrl+I"),
@@ -108,6 +113,10 @@ class ScheduleWorkspace(QWidget):
         self._shortcut("Alt+Right", lambda: self.step(1))
         self._shortcut("Alt+Left", lambda: self.step(-1))
         self._shortcut("Ctrl+T", self.go_today)
+        self._marker: str | None = None
+        self.change_poll = QTimer(self)
+        self.change_poll.setInterval(CHANGE_POLL_MS)
+        self.change_poll.timeout.connect(self.reload_if_changed)
         self.reload()
 
     # --- building -----------------------------------------------------------------------------
@@ -263,6 +272,8 @@ class ScheduleWorkspace(QWidget):
     def reload(self, select_id: int | None = None) -> None:
         """Read the shown day or week again (after every change, and with F5)."""
         keep = select_id or (self.selected.id if self.selected else None)
+        # Taken before reading, so that a change made meanwhile brings one more reload.
+        self._marker = self._change_marker()
         self._load_providers()
         chosen = self.provider.currentData()
         try:
@@ -569,6 +580,35 @@ class ScheduleWorkspace(QWidget):
         from ui.schedule.day_sheet_actions import save_day_sheet
 
         save_day_sheet(self, self.day, self._day_sheet_provider())
+
+    # --- another workstation's changes ------------------------------------------------------
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.change_poll.start()
+
+    def hideEvent(self, event) -> None:
+        self.change_poll.stop()
+        super().hideEvent(event)
+
+    def _change_marker(self) -> str | None:
+        try:
+            return change_marker(self.actor, "schedule")
+        except UserError:
+            return None  # the database is busy or gone: the next poll asks again
+
+    def reload_if_changed(self) -> bool:
+        """Reload when another workstation changed the schedule; never under an open dialog
+        or a drag, which the reload would pull the rows from under."""
+        if not self.isVisible() or self.dialog is not None or QApplication.activeModalWidget():
+            return False
+        if self.grid.state() == QAbstractItemView.State.DraggingState:
+            return False
+        marker = self._change_marker()
+        if marker is None or marker == self._marker:
+            return False
+        self.reload()
+        return True
 
     # --- smoke run ----------------------------------------------------------------------------
 
