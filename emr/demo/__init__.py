@@ -19,6 +19,7 @@ DEMO_AREAS: list[str] = [
     "emr.demo.patients",
     "emr.demo.scheduling",
     "emr.demo.chart",
+    "emr.demo.prescribing",
 ]
 
 
