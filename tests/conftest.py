@@ -102,9 +102,11 @@ class PostgresServer:
         database = open_database(replace(settings, database_url=self.url_of(self.template)))
         database.dispose()
 
-    def new_database(self) -> str:
+    def new_database(self, *, empty: bool = False) -> str:
+        """A new database at the newest schema, or with no tables at all (`empty`)."""
         name = f"{self.prefix}_{next(self._numbers)}"
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        template = "template0" if empty else self.template
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return name
 
     def drop(self, name: str) -> None:
@@ -133,6 +135,15 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh PostgreSQL database at the newest schema, dropped after the test."""
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name = server.new_database()
+    yield server.url_of(name)
+    server.drop(name)
+
+
+@pytest.fixture
+def empty_postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database without any table, dropped after the test."""
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.new_database(empty=True)
     yield server.url_of(name)
     server.drop(name)
 

@@ -1,10 +1,11 @@
-"""`emr-admin init` and `emr-admin db check`: create, migrate and check the database."""
+"""`emr-admin init`, `emr-admin db check` and `emr-admin db migrate-to`: create, migrate, check
+the database, and move a practice from its SQLite file to a PostgreSQL server."""
 
 from __future__ import annotations
 
 import argparse
 
-from emr.cli.common import open_db, print_json
+from emr.cli.common import open_db, operator, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +28,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = dbsub.add_parser("check", help="run integrity checks and report the schema revision")
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=cmd_db_check)
+    move = dbsub.add_parser(
+        "migrate-to",
+        help="copy this practice's SQLite database into an empty PostgreSQL database and verify it",
+    )
+    move.add_argument(
+        "url",
+        help="the empty target, postgresql+psycopg://USER@HOST/DBNAME (the password from "
+        "$PGPASSWORD, or in the URL)",
+    )
+    move.add_argument("--json", action="store_true")
+    move.set_defaults(func=cmd_db_migrate_to)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -104,3 +116,76 @@ def cmd_db_check(args: argparse.Namespace) -> int:
         for table, count in report.counts.items():
             print(f"  {table:<28} {count:>10}")
     return 0 if report.ok else 1
+
+
+def cmd_db_migrate_to(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from emr.config import load_settings
+    from emr.db import open_database
+    from emr.errors import ValidationError
+    from emr.services.db_copy import copy_database, record_migration
+
+    try:
+        url = make_url(args.url)
+    except ArgumentError as exc:
+        raise ValidationError(f"{args.url!r} is not a database URL.") from exc
+    if url.get_backend_name() != "postgresql":
+        raise ValidationError(
+            "Give a PostgreSQL URL to copy into: postgresql+psycopg://USER@HOST/DBNAME."
+        )
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    shown = url.render_as_string(hide_password=True)
+    settings = load_settings()
+    source = open_db()
+    try:
+        target = open_database(
+            replace(settings, database_url=url.render_as_string(hide_password=False)),
+            upgrade=False,
+        )
+        try:
+            if not args.json:
+                print(f"Copying {source.description} into {shown} …")
+            report = copy_database(source, target)
+            if report.ok:
+                record_migration(target, operator(target).username, source.description)
+        finally:
+            target.dispose()
+    finally:
+        source.dispose()
+    if args.json:
+        print_json(
+            {
+                "ok": report.ok,
+                "source": report.source,
+                "target": report.target,
+                "revision": report.revision,
+                "rows": report.rows,
+                "audit_events_checked": report.audit_events_checked,
+                "tables": {
+                    t.table: {"rows": t.target_rows, "sha256": t.target_sha256, "ok": t.ok}
+                    for t in report.tables
+                },
+                "problems": report.problems,
+            }
+        )
+        return 0 if report.ok else 1
+    for t in report.tables:
+        mark = "ok" if t.ok else "DIFFERS"
+        print(f"  {t.table:<28} {t.target_rows:>10}  {t.target_sha256[:12]}  {mark}")
+    print(f"audit trail: {report.audit_events_checked} events, chain verified")
+    if not report.ok:
+        print("THE COPY DID NOT VERIFY:")
+        for problem in report.problems:
+            print(f"  - {problem}")
+        return 1
+    print(
+        f"Copied and verified {report.rows} rows. Set EMR_DATABASE_URL={shown} on every "
+        "workstation (the password in PGPASSWORD or ~/.pgpass), and keep the SQLite file as "
+        "it is, as a last copy."
+    )
+    return 0
