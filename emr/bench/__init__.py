@@ -27,6 +27,7 @@ BENCH_AREAS: list[str] = [
     "emr.bench.codes",
     "emr.bench.scheduling",
     "emr.bench.chart",
+    "emr.bench.prescribing",
     "emr.bench.hl7",
 ]
 
