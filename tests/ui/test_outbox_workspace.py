@@ -199,3 +199,22 @@ def test_front_desk_is_refused_and_smoke_test_reads_everything(qtbot, admin, db,
     admin_view = OutboxWorkspace(admin)
     qtbot.addWidget(admin_view)
     assert admin_view.smoke_test() == "Outbox (destinations: 0; messages: 0; No messages yet)"
+
+
+def test_the_list_follows_the_background_sender(qtbot, admin, operator, db, tmp_path):
+    from emr.interop.sender import deliver_pending
+
+    create_destination(
+        operator,
+        DestinationInput(
+            name="Engine", kind="folder", folder=str(tmp_path), message_types=("ADT^A04",)
+        ),
+    )
+    workspace = show_panel(qtbot, OutboxWorkspace(admin))
+    assert workspace.poll.isActive()
+    assert not workspace.reload_if_changed()
+    register(operator)
+    assert workspace.reload_if_changed()
+    assert column_values(workspace.messages, "Status") == ["Pending"]
+    deliver_pending(db)  # as the application's BackgroundSender does
+    qtbot.waitUntil(lambda: column_values(workspace.messages, "Status") == ["Sent"], timeout=10000)

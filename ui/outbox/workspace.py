@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from emr.errors import UserError, ValidationError
 from emr.interop.sender import DeliveryReport
+from emr.services.changes import change_marker
 from emr.services.context import Actor
 from emr.services.destinations import (
     KINDS,
@@ -57,6 +58,7 @@ from ui.widgets.record_table import RecordTableModel, record_table, selected_rec
 from ui.widgets.shortcuts import add_save_shortcut
 from ui.workers import run_in_background
 
+POLL_MS = 3000  # how often a shown Outbox asks whether the queue changed (sender, others)
 STATUS_COLOURS = {"failed": QColor("#b00020"), "cancelled": QColor("#777777")}
 
 
@@ -343,12 +345,46 @@ class OutboxWorkspace(QWidget):
         splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
+        self.marker = ""
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self.reload_if_changed)
         self.reload()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.poll.start()
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        self.poll.stop()
+        super().hideEvent(event)
+
+    def reload_if_changed(self) -> bool:
+        """Reload when the background sender (or another workstation) changed the queue; the
+        message being read stays chosen."""
+        try:
+            marker = change_marker(self.actor, "outbox")
+        except UserError:
+            return False
+        if marker == self.marker:
+            return False
+        chosen = self.selected_message()
+        self.reload()
+        if chosen is not None:
+            for row, record in enumerate(self.messages_model.rows):
+                if record.id == chosen.id:
+                    self.messages.selectRow(row)
+                    break
+        return True
 
     # --- data -------------------------------------------------------------------------------
 
     def reload(self) -> None:
         self._show_error("")
+        try:
+            self.marker = change_marker(self.actor, "outbox")
+        except UserError:
+            self.marker = ""
         chosen = self.destination_filter.currentData()
         records = self._call(lambda: list_destinations(self.actor)) or []
         self.destinations_model.set_rows(records)
