@@ -40,6 +40,8 @@ def test_bench_builds_its_own_encrypted_database_and_times_every_operation(
     assert len(schedule_results) == 6
     chart_results = {n for n in results if n.startswith("chart_")}
     assert "chart_open_header_and_timeline_big" in chart_results and len(chart_results) == 7
+    prescribing_results = {n for n in results if n.startswith("prescribing_")}
+    assert len(prescribing_results) == 4
 
     folder = tmp_path / "300-patients"
     database = folder / "emr.db"
@@ -53,8 +55,9 @@ def test_bench_builds_its_own_encrypted_database_and_times_every_operation(
         with db.read() as s:
             first_ids = s.execute(select(Patient.id).order_by(Patient.id).limit(3)).all()
             count = s.execute(select(func.count(Patient.id))).scalar()
-        # The register operation and its raw floor each added their runs.
-        assert count == 300 + 2 * (4 + bench.WARMUP_RUNS)
+        # The register operation and its raw floor each added their runs; the prescribing
+        # benchmark added its patient on 15 medications.
+        assert count == 300 + 2 * (4 + bench.WARMUP_RUNS) + 1
         assert len(first_ids) == 3
         _assert_audit_chain_intact(db)  # the raw floors write correct audit events too
     finally:
