@@ -53,7 +53,16 @@ def run(*, smoke: bool = False) -> int:
         if smoke:
             return smoke_run(db)
         _install_excepthook()
-        return _interactive(app, db)
+        from emr.interop.sender import BackgroundSender
+
+        # Delivers the outbox (HL7 to folders and MLLP peers) while the app runs; several
+        # workstations may run one each (messages are leased before sending).
+        sender = BackgroundSender(db)
+        sender.start()
+        try:
+            return _interactive(app, db)
+        finally:
+            sender.stop(timeout=2)
     finally:
         QThreadPool.globalInstance().waitForDone()
         db.dispose()

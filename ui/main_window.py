@@ -16,6 +16,7 @@ from emr.services.practice import idle_lock_minutes
 from ui.admin.workspace import AdminWorkspace
 from ui.chart.workspace import ChartWorkspace
 from ui.lock import IdleWatcher, LockScreen
+from ui.outbox.workspace import OutboxWorkspace
 from ui.patients.workspace import PatientsWorkspace
 from ui.schedule.workspace import ScheduleWorkspace
 from ui.style import UNENCRYPTED_STYLE
@@ -56,6 +57,10 @@ class MainWindow(QMainWindow):
 
                 # The code picker's first search would otherwise load the index (~0.3 s).
                 run_in_background(warm_up, on_error=lambda exc: log.warning("ICD-10: %s", exc))
+        self.outbox: OutboxWorkspace | None = None
+        if actor.can(Permission.OUTBOX_MANAGE):
+            self.outbox = OutboxWorkspace(actor)
+            self.tabs.addTab(self.outbox, "&Outbox")
         self.admin: AdminWorkspace | None = None
         if actor.can(Permission.SETTINGS_MANAGE):
             self.admin = AdminWorkspace(actor)
@@ -230,6 +235,9 @@ class MainWindow(QMainWindow):
         if self.chart is not None:
             self.tabs.setCurrentWidget(self.chart)
             opened.append(self.chart.smoke_test())
+        if self.outbox is not None:
+            self.tabs.setCurrentWidget(self.outbox)
+            opened.append(self.outbox.smoke_test())
         if self.admin is not None:
             self.tabs.setCurrentWidget(self.admin)
             opened.append(self.admin.smoke_test())

@@ -38,6 +38,7 @@ def test_smoke_opens_the_workspaces_with_real_data(db, users, settings):
     admin = _emr("--smoke", EMR_USER="boss", EMR_PASSWORD=users["boss"], **env)
     assert admin.returncode == 0, admin.stderr
     assert "Admin (" in admin.stdout and "audit chain OK" in admin.stdout
+    assert "Outbox (" in admin.stdout
 
     wrong = _emr("--smoke", EMR_USER="fran", EMR_PASSWORD="not the password", **env)
     assert wrong.returncode == 1 and "not right" in wrong.stderr
