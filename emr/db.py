@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import InternalError as SQLInternalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -109,6 +109,15 @@ class Database:
             session.rollback()
             session.close()
 
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection in one read-only snapshot (as `read()`), for whole-table work."""
+        with self._reader.connect() as conn:
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -129,7 +138,8 @@ class Database:
         """
         if not self.is_sqlite:
             raise DatabaseUnavailable(
-                "File snapshots are for SQLite databases; back up PostgreSQL with pg_dump."
+                "File snapshots are for SQLite databases; a PostgreSQL database is backed up "
+                "with pg_dump ('emr-admin backup') or by the server's own backups."
             )
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():

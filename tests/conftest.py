@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -97,10 +100,12 @@ class PostgresServer:
             conn.execute(text(sql))
 
     def make_template(self, settings: Settings) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.drop(self.template)
         self._execute(f'CREATE DATABASE "{self.template}"')
         database = open_database(replace(settings, database_url=self.url_of(self.template)))
         database.dispose()
+        # No connections from now on (autovacuum's neither), so copies of it can always be made.
+        self._execute(f'ALTER DATABASE "{self.template}" ALLOW_CONNECTIONS false')
 
     def new_database(self, *, empty: bool = False) -> str:
         """A new database at the newest schema, or with no tables at all (`empty`)."""
@@ -110,8 +115,15 @@ class PostgresServer:
         return name
 
     def drop(self, name: str) -> None:
-        # FORCE: a process a test started may still hold a connection.
-        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        """Drop a test's database, even if a process it started still holds a connection; an
+        autovacuum worker, which a role without superuser cannot end, is waited for."""
+        for attempt in range(20):
+            try:
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except DBAPIError:
+                time.sleep(0.1 * (attempt + 1))
+        warnings.warn(f"test database {name} could not be dropped", stacklevel=2)
 
     def close(self) -> None:
         self.drop(self.template)

@@ -2,6 +2,12 @@
 
 A backup is two files: `NAME.db` (encrypted like the practice database, with the same key) and
 `NAME.db.manifest.json` (schema revision, row counts per table, SHA-256 of the snapshot).
+
+A practice on PostgreSQL is backed up with pg_dump (the PostgreSQL client tools on this
+computer): a custom-format archive of one snapshot, the manifest's counts read in that same
+snapshot. It is verified by its SHA-256 and by pg_restore reading its table of contents, and
+restored with pg_restore by the server's administrator. Without pg_dump here, the backup is the
+server's job (its own dumps or base backups), and `emr-admin backup` says so.
 """
 
 from __future__ import annotations
@@ -10,20 +16,30 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from emr import __version__
 from emr.config import Settings
 from emr.db import Database, current_revision, open_database
 from emr.errors import DatabaseUnavailable, ValidationError
+from emr.models import Base
 from emr.services.maintenance import check_database, table_counts
 
 MANIFEST_SUFFIX = ".manifest.json"
 AUTOMATIC_PREFIX = "auto-"
+SQLITE_FORMAT = "sqlite"
+PG_DUMP_FORMAT = "pg_dump"
+NO_PG_DUMP = (
+    "pg_dump (the PostgreSQL client tools) is not installed on this computer. Back the "
+    "practice's PostgreSQL database up on the server (pg_dump, or the server's own backups), or "
+    "install the client tools of the server's PostgreSQL version here and run this again."
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,7 @@ class BackupManifest:
     counts: dict[str, int]
     sha256: str
     encrypted: bool
+    format: str = SQLITE_FORMAT  # or PG_DUMP_FORMAT
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,8 @@ def create_backup(db: Database, out: Path) -> BackupManifest:
         raise ValidationError(f"{out} exists already; choose a new file name.")
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
+    if not db.is_sqlite:
+        return _create_server_backup(db, out, partial)
     db.snapshot_to(partial)
     _fsync(partial)
     copy = db.open_copy(partial)
@@ -83,9 +102,100 @@ def create_backup(db: Database, out: Path) -> BackupManifest:
     finally:
         copy.dispose()
     os.replace(partial, out)
+    _write_manifest(out, manifest)
+    return manifest
+
+
+def _write_manifest(out: Path, manifest: BackupManifest) -> None:
     manifest_path(out).write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
     _fsync(manifest_path(out))
+
+
+# --- PostgreSQL: pg_dump ----------------------------------------------------------------------
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise ValidationError(NO_PG_DUMP)
+    return found
+
+
+def _libpq_target(db: Database) -> tuple[str, dict[str, str]]:
+    """The database as a libpq URI without the password, and the environment carrying it (so
+    that it shows in no process list)."""
+    url = db.engine.url
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    uri = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    return uri, env
+
+
+def _counts_in(conn: Connection) -> dict[str, int]:
+    return {
+        t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+        for t in Base.metadata.sorted_tables
+    }
+
+
+def _create_server_backup(db: Database, out: Path, partial: Path) -> BackupManifest:
+    pg_dump = _pg_tool("pg_dump")
+    uri, env = _libpq_target(db)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with db.read_connection() as conn:
+        # pg_dump reads the snapshot this transaction exports: the counts and the archive
+        # describe the same moment, while the workstations go on writing.
+        snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+        counts = _counts_in(conn)
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        done = subprocess.run(
+            [pg_dump, "--format=custom", "--no-owner", f"--snapshot={snapshot}"]
+            + [f"--file={partial}", f"--dbname={uri}"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise DatabaseUnavailable(f"pg_dump failed: {done.stderr.strip()[:500]}")
+    _fsync(partial)
+    manifest = BackupManifest(
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        app_version=__version__,
+        schema_revision=revision,
+        counts=counts,
+        sha256=_sha256(partial),
+        encrypted=False,  # the archive is plain: keep it where the server's data may be
+        format=PG_DUMP_FORMAT,
+    )
+    os.replace(partial, out)
+    _write_manifest(out, manifest)
     return manifest
+
+
+def _verify_server_backup(backup: Path, manifest: BackupManifest) -> list[str]:
+    """The archive's checksum, and pg_restore reading its contents: every table's data there."""
+    problems: list[str] = []
+    if _sha256(backup) != manifest.sha256:
+        problems.append("the file's SHA-256 differs from the manifest: it was changed or damaged")
+    try:
+        pg_restore = _pg_tool("pg_restore")
+    except ValidationError:
+        return [*problems, "pg_restore is not installed here: the archive was not read"]
+    listed = subprocess.run([pg_restore, "--list", str(backup)], capture_output=True, text=True)
+    if listed.returncode != 0:
+        return [*problems, f"pg_restore cannot read it: {listed.stderr.strip()[:300]}"]
+    # "3385; 0 16390 TABLE DATA public patients emr": schema, table, owner.
+    with_data = {
+        line.split(" TABLE DATA ", 1)[1].split()[1]
+        for line in listed.stdout.splitlines()
+        if " TABLE DATA " in line and not line.startswith(";")
+    }
+    missing = sorted(set(manifest.counts) - with_data)
+    if missing:
+        problems.append(f"the archive has no data for {', '.join(missing)}")
+    return problems
 
 
 def _open_file(settings: Settings, path: Path) -> Database:
@@ -103,7 +213,10 @@ def verify_backup(settings: Settings, backup: Path) -> BackupCheck:
         manifest = BackupManifest(**data)
     except (OSError, ValueError, TypeError) as exc:
         return BackupCheck(backup, False, [f"the manifest is missing or unreadable ({exc})"], None)
-    problems: list[str] = []
+    if manifest.format == PG_DUMP_FORMAT:
+        problems = _verify_server_backup(backup, manifest)
+        return BackupCheck(backup, not problems, problems, manifest)
+    problems = []
     if _sha256(backup) != manifest.sha256:
         problems.append("the file's SHA-256 differs from the manifest: it was changed or damaged")
     try:
@@ -142,7 +255,9 @@ def restore_backup(settings: Settings, backup: Path, *, force: bool = False) -> 
     target = settings.database_path
     if target is None:
         raise ValidationError(
-            "Restore is for SQLite databases; restore PostgreSQL with pg_restore."
+            "The practice database is on a PostgreSQL server: its administrator restores a "
+            "pg_dump backup into a new, empty database (createdb, then pg_restore --no-owner "
+            "-d NEWDB FILE) and points EMR_DATABASE_URL at it."
         )
     check = verify_backup(settings, backup)
     if not check.ok:
@@ -218,8 +333,10 @@ def run_automatic_backup(
     keep_monthly: int = 12,
     today: date | None = None,
 ) -> Path | None:
-    """At most one backup a day into `folder`, pruning old ones. Returns the new backup."""
-    if not db.is_sqlite:
+    """At most one backup a day into `folder`, pruning old ones. Returns the new backup.
+
+    On PostgreSQL only where pg_dump is installed (None otherwise: the server's backups)."""
+    if not db.is_sqlite and shutil.which("pg_dump") is None:
         return None
     today = today or datetime.now().date()
     folder.mkdir(parents=True, exist_ok=True)

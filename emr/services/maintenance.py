@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from emr.db import Database, current_revision, head_revision
 from emr.models import Base
@@ -35,6 +36,35 @@ def table_counts(db: Database) -> dict[str, int]:
         }
 
 
+# One-row tables whose row is always written with id 1: their sequences are never used.
+_FIXED_IDS = {"audit_chain_head", "practice_profile"}
+
+
+def _sequence_problems(s: Session) -> list[str]:
+    """PostgreSQL: a table whose id sequence would hand out an id already taken (rows copied
+    in with their ids, the sequence not set past them) fails its next insert."""
+    if s.get_bind().dialect.name != "postgresql":
+        return []
+    problems = []
+    for table in Base.metadata.sorted_tables:
+        if table.name in _FIXED_IDS or [c.name for c in table.primary_key.columns] != ["id"]:
+            continue
+        sequence = s.execute(
+            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
+        ).scalar()
+        if sequence is None:
+            continue
+        last, called = s.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+        next_id = last + 1 if called else last
+        highest = s.execute(select(func.max(table.c.id))).scalar()
+        if highest is not None and next_id <= highest:
+            problems.append(
+                f"the id sequence of {table.name} is at {next_id}, behind its rows (up to "
+                f"{highest}): set it with setval"
+            )
+    return problems
+
+
 def check_database(db: Database) -> DatabaseReport:
     with db.read() as s:
         if db.is_sqlite:
@@ -44,8 +74,8 @@ def check_database(db: Database) -> DatabaseReport:
                 "ok" if rows == ["ok"] and not fk else "; ".join(rows + [str(r) for r in fk])
             )
         else:
-            s.execute(text("SELECT 1"))
-            integrity = "ok"
+            problems = _sequence_problems(s)
+            integrity = "ok" if not problems else "; ".join(problems)
     return DatabaseReport(
         location=db.description,
         encrypted=db.encrypted,
