@@ -1631,7 +1631,7 @@ def _appointments(s, first: int, last: int) -> dict[int, list[_Appointment]]:
             Appointment.status.in_(("completed", "in_room")),
             Encounter.id.is_(None),
         )
-        .order_by(Appointment.starts_at)
+        .order_by(Appointment.starts_at, Appointment.id)
     )
     found: dict[int, list[_Appointment]] = {}
     for row in rows:
