@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -361,7 +362,11 @@ class OutboxWorkspace(QWidget):
 
     def reload_if_changed(self) -> bool:
         """Reload when the background sender (or another workstation) changed the queue; the
-        message being read stays chosen."""
+        message being read stays chosen. Not under an open dialog, which acts on the rows shown."""
+        if not self.isVisible() or QApplication.activeModalWidget() is not None:
+            return False
+        if self.dialog is not None and self.dialog.isVisible():
+            return False
         try:
             marker = change_marker(self.actor, "outbox")
         except UserError:
