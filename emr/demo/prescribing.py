@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 
 from emr.codes.drugs import Drug as FormularyDrug
 from emr.codes.drugs import find_drug
@@ -932,6 +932,18 @@ def _link_medications(s, links: list[dict]) -> None:
     )
 
 
+def _follow_ids(s, tables) -> None:
+    """PostgreSQL: the id sequences move past the ids given here, so that the services'
+    inserts after the demo do not collide with them."""
+    for table in tables:
+        s.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"(SELECT max(id) FROM {table.name}))"
+            )
+        )
+
+
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -970,6 +982,8 @@ def generate(ctx: DemoContext) -> dict[str, int]:
                 making.referral(s, patient, rule, visit, to, templates, next_referral)
             if making.referrals:
                 chart._insert(s, Referral.__table__, making.referrals, ctx.db.is_sqlite)
+            if not ctx.db.is_sqlite:
+                _follow_ids(s, (Prescription.__table__, Referral.__table__))
             making.reset()
             s.expunge_all()
         done += len(batch)
