@@ -58,7 +58,7 @@ from emr.services.prescriptions import (
     render_sig,
     route_key,
 )
-from emr.services.referrals import STATUS_LABELS, _chart_values, merge_text, seed_starter_templates
+from emr.services.referrals import STATUS_LABELS, chart_values, merge_text, seed_starter_templates
 from emr.services.schedule_setup import provider_rows
 
 AREA = "prescribing"
@@ -717,7 +717,7 @@ class _Prescribing:
         rng = self.rng
         template_id, body = templates.get(rule.specialty) or templates[""]
         day = visit.day
-        values = _chart_values(s, patient, day)
+        values = chart_values(s, patient, day)
         values |= {
             "referring_provider": self.names.get(visit.provider_id, ""),
             "receiving_provider": to.name,

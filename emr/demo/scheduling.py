@@ -179,13 +179,28 @@ def providers_wanted(existing: int, target: int | None) -> int:
 # --- providers, hours, types ----------------------------------------------------------------
 
 
+def demo_npi(number: int) -> str:
+    """A valid (check digit) NPI for the demo's n-th physician; synthetic, like the rest."""
+    from emr.services.users import npi_is_valid
+
+    base = 1_900_000_000 + number * 1_000
+    return next(str(n) for n in range(base, base + 1_000) if npi_is_valid(str(n)))
+
+
+def demo_dea(family: str, number: int) -> str:
+    """A valid (check digit) DEA number: registrant type A, the family name's initial."""
+    digits = [int(c) for c in f"{(number * 7919 + 104729) % 1_000_000:06d}"]
+    check = (digits[0] + digits[2] + digits[4] + 2 * (digits[1] + digits[3] + digits[5])) % 10
+    return "A" + family[0].upper() + "".join(map(str, digits)) + str(check)
+
+
 def ensure_providers(ctx: DemoContext, wanted: int) -> tuple[list[ProviderRecord], int]:
     """The active physicians, with demo physicians added up to `wanted`; and how many added."""
     with ctx.db.read() as s:
         providers = provider_rows(s)
         taken = set(s.execute(select(User.username)).scalars())
     added = 0
-    for given, family in PHYSICIANS:
+    for number, (given, family) in enumerate(PHYSICIANS):
         if len(providers) + added >= wanted:
             break
         username = "dr" + "".join(c for c in family.lower() if c.isalpha())
@@ -197,6 +212,8 @@ def ensure_providers(ctx: DemoContext, wanted: int) -> tuple[list[ProviderRecord
             full_name=f"Dr. {given} {family}",
             role=Role.PHYSICIAN.value,
             password=DEMO_PASSWORD,
+            npi=demo_npi(number),
+            dea_number=demo_dea(family, number),
         )
         added += 1
     if added:

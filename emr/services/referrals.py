@@ -208,7 +208,7 @@ def _patient_name(p: Patient) -> str:
     return " ".join(part for part in (p.given_name, p.middle_name, p.family_name) if part)
 
 
-def _chart_values(s: Session, patient: Patient, today: date) -> dict[str, str]:
+def chart_values(s: Session, patient: Patient, today: date) -> dict[str, str]:
     pid = patient.id
     problems = [
         f"{code} {description}"
@@ -230,6 +230,7 @@ def _chart_values(s: Session, patient: Patient, today: date) -> dict[str, str]:
                 Medication.patient_id == pid,
                 Medication.entered_in_error == false(),
                 or_(Medication.stopped_on.is_(None), Medication.stopped_on > today),
+                or_(Medication.started_on.is_(None), Medication.started_on <= today),
             )
             .order_by(Medication.name)
         )
@@ -316,7 +317,7 @@ def merge_letter(actor: Actor, patient_id: int, template_id: int, **fields: str)
     with actor.write() as s:
         emergency = open_chart_in(s, actor, patient_id, Permission.CHART_READ)
         template = load_row(s, ReferralTemplate, template_id, "referral template")
-        values = _chart_values(s, s.get(Patient, patient_id), date.today())
+        values = chart_values(s, s.get(Patient, patient_id), date.today())
         values["referring_provider"] = actor.full_name
         values.update({k: v.strip() for k, v in fields.items() if v is not None})
         record_clinical(

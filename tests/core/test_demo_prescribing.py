@@ -33,7 +33,7 @@ from emr.services.prescriptions import (
     draft_prescription,
     render_sig,
 )
-from emr.services.referrals import STATUSES, _chart_values, merge_text
+from emr.services.referrals import STATUSES, chart_values, merge_text
 from emr.services.users import npi_is_valid
 
 TODAY = date(2026, 11, 25)
@@ -255,7 +255,7 @@ def test_referrals_have_merged_letters_specialists_and_statuses_with_dates(made)
     # The letter is the template merged by the referral service with the chart of its day.
     r = referrals[0]
     with db.read() as s:
-        values = _chart_values(
+        values = chart_values(
             s, s.get(Patient, r.patient_id), to_local(encounters[r.encounter_id].occurred_at).date()
         )
     rule = next(
