@@ -54,7 +54,29 @@ NOT_ON_POSTGRES = "PostgreSQL only: set EMR_TEST_DATABASE_URL=postgresql+psycopg
 
 # Tests about the SQLite file itself (encryption, file snapshots and restore, the path shown):
 # on PostgreSQL they are skipped with this reason. Node ids, or a file for all of its tests.
-SQLITE_ONLY: dict[str, str] = {}
+_FILE_BACKUP = "backs up and restores the SQLite file (pg_dump backups: test_postgres.py)"
+SQLITE_ONLY: dict[str, str] = {
+    "tests/core/test_db.py::test_new_database_is_encrypted_and_at_head": "SQLCipher and pragmas",
+    "tests/core/test_db.py::test_wrong_key_gives_clear_error": "the SQLCipher key",
+    "tests/core/test_db.py::test_snapshot_is_encrypted_with_the_same_key": "file snapshots",
+    "tests/core/test_encryption.py::test_registered_name_is_not_in_the_files": "the file's bytes",
+    "tests/core/test_backups.py::test_backup_then_changes_then_restore_gives_exactly_the_backed_up_state": _FILE_BACKUP,
+    "tests/core/test_backups.py::test_a_damaged_backup_does_not_verify_and_is_not_restored": _FILE_BACKUP,
+    "tests/core/test_backups.py::test_manifest_counts_are_checked": _FILE_BACKUP,
+    # These two could run on PostgreSQL with a small change in the test (see each reason).
+    "tests/core/test_audit_chain.py::test_an_inserted_event_is_caught": (
+        "its raw INSERT writes 0 for a boolean (FALSE works on both)"
+    ),
+    "tests/core/test_crash_safety.py::test_writer_killed_mid_batch_loses_nothing_committed": (
+        "checks the file with PRAGMA integrity_check (check_database() works on both)"
+    ),
+    "tests/ui/test_app.py::test_smoke_opens_the_workspaces_with_real_data": (
+        "runs `emr --smoke` on the SQLite file of EMR_HOME and with a wrong SQLCipher key"
+    ),
+    "tests/ui/test_patients_workspace.py::test_status_bar_shows_user_role_and_database": (
+        "looks for the SQLite file's path in the status bar"
+    ),
+}
 
 
 def pytest_report_header(config) -> str:
@@ -79,7 +101,7 @@ def pytest_collection_modifyitems(config, items) -> None:
         if reason is None and item.get_closest_marker("sqlite_only"):
             reason = "about the SQLite file"
         if reason:
-            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+            item.add_marker(pytest.mark.skip(reason=f"{item.name}: SQLite only: {reason}"))
 
 
 class PostgresServer:
