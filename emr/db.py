@@ -351,5 +351,32 @@ def upgrade_to_head(db: Database) -> Path | None:
     return backup
 
 
+def set_sequences_past_ids(conn: Connection) -> int:
+    """PostgreSQL: move each table's id sequence past its highest id, after rows were written
+    with explicit ids (the demo's bulk inserts, `db migrate-to`); never moves one back. Nothing
+    to do on SQLite, whose next id is always past the highest. Returns how many were moved."""
+    if conn.dialect.name != "postgresql":
+        return 0
+    from sqlalchemy import func, select
+
+    from emr.models import Base
+
+    moved = 0
+    for table in Base.metadata.sorted_tables:
+        if [c.name for c in table.primary_key.columns] != ["id"]:
+            continue
+        sequence = conn.execute(
+            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
+        ).scalar()
+        highest = conn.execute(select(func.max(table.c.id))).scalar()
+        if sequence is None or highest is None:
+            continue
+        last, called = conn.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+        if (last + 1 if called else last) <= highest:
+            conn.execute(text("SELECT setval(:s, :v)"), {"s": sequence, "v": highest})
+            moved += 1
+    return moved
+
+
 def table_names(db: Database) -> list[str]:
     return sorted(inspect(db.engine).get_table_names())

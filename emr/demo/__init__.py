@@ -11,7 +11,7 @@ import importlib
 import random
 from datetime import date
 
-from emr.db import Database
+from emr.db import Database, set_sequences_past_ids
 from emr.demo.context import DemoContext, Progress
 from emr.services.context import Actor
 
@@ -57,4 +57,6 @@ def generate(
         ctx.rng = random.Random(f"{seed}:{name}")
         for kind, n in area.generate(ctx).items():
             counts[kind] = counts.get(kind, 0) + n
+        with db.write() as s:  # PostgreSQL: ids after the ones the area wrote itself
+            set_sequences_past_ids(s.connection())
     return counts

@@ -19,10 +19,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import Connection, Table, bindparam, func, inspect, select, text, update
+from sqlalchemy import Connection, Table, bindparam, func, inspect, select, update
 from sqlalchemy.orm import Session
 
-from emr.db import Database, current_revision, head_revision, upgrade_to_head
+from emr.db import (
+    Database,
+    current_revision,
+    head_revision,
+    set_sequences_past_ids,
+    upgrade_to_head,
+)
 from emr.errors import ValidationError
 from emr.models import Base
 from emr.security.audit import verify_chain
@@ -194,27 +200,6 @@ def _copy_table(
     return digest.rows, digest.hexdigest()
 
 
-def _set_sequences(conn: Connection) -> None:
-    """Next ids after the copied ones (PostgreSQL's serial columns do not see explicit ids)."""
-    if conn.dialect.name != "postgresql":
-        return
-    for table in tables_in_order():
-        if "id" not in table.c or list(table.primary_key.columns) != [table.c.id]:
-            continue
-        sequence = conn.execute(
-            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
-        ).scalar()
-        if sequence is None:
-            continue
-        conn.execute(
-            text(
-                f"SELECT setval(:s, coalesce((SELECT max(id) FROM {table.name}), 1), "
-                f"(SELECT count(*) > 0 FROM {table.name}))"
-            ),
-            {"s": sequence},
-        )
-
-
 def copy_database(
     source: Database, target: Database, progress: Progress | None = None
 ) -> CopyReport:
@@ -240,7 +225,7 @@ def copy_database(
         with reading.begin():
             for table in tables_in_order():
                 copied[table.name] = _copy_table(reading, writing, table, progress)
-        _set_sequences(writing)
+        set_sequences_past_ids(writing)
     return verify_copy(source, target, copied, revision)
 
 
