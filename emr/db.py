@@ -23,7 +23,6 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import InternalError as SQLInternalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -88,7 +87,7 @@ class Database:
                 "Someone else changed this record while you were editing it. "
                 "Nothing was saved: reload it and make your change again."
             ) from exc
-        except (OperationalError, SQLInternalError) as exc:
+        except OperationalError as exc:
             session.rollback()
             raise _unavailable(exc) from exc
         except BaseException:
@@ -103,7 +102,7 @@ class Database:
         session = Session(self._reader)
         try:
             yield session
-        except (OperationalError, SQLInternalError) as exc:
+        except OperationalError as exc:
             raise _unavailable(exc) from exc
         finally:
             session.rollback()
