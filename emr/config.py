@@ -49,11 +49,22 @@ def default_data_dir() -> Path:
     return Path(user_data_dir(APP_NAME, APP_AUTHOR))
 
 
+def database_url(url: str) -> str:
+    """A PostgreSQL URL as libpq tools write it (postgresql://, postgres://) uses psycopg 3, the
+    driver the app ships with."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env
     home = env.get("EMR_HOME")
     data_dir = Path(home).expanduser().resolve() if home else default_data_dir()
-    url = env.get("EMR_DATABASE_URL") or f"sqlite:///{data_dir / DATABASE_FILENAME}"
+    url = database_url(env.get("EMR_DATABASE_URL", "").strip()) or (
+        f"sqlite:///{data_dir / DATABASE_FILENAME}"
+    )
     key = (env.get("EMR_DB_KEY") or "").strip() or None
     backup_dir = env.get("EMR_BACKUP_DIR", "").strip()
     return Settings(

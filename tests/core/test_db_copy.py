@@ -158,3 +158,12 @@ def test_emr_admin_db_migrate_to_wants_a_postgresql_url(practice_file, emr_home)
     refused = _emr_admin(emr_home, "db", "migrate-to", "sqlite:///elsewhere.db")
     assert refused.returncode == 2
     assert "PostgreSQL" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_libpq_style_url_uses_psycopg(tmp_path):
+    from emr.config import load_settings
+
+    for given in ("postgresql://emr@db/emr", "postgres://emr@db/emr"):
+        settings = load_settings({"EMR_HOME": str(tmp_path), "EMR_DATABASE_URL": given})
+        assert settings.database_url == "postgresql+psycopg://emr@db/emr"
+        assert not settings.is_sqlite
