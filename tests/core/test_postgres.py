@@ -79,6 +79,17 @@ def test_writers_take_turns(db, operator):
     assert order == ["first commits", "second starts"]
 
 
+def test_readers_do_not_wait_for_a_writer(db, operator, settings):
+    _register(operator, "Reads")
+    with psycopg.connect(_libpq(settings.database_url), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (WRITER_LOCK_KEY,))  # a writer at work
+        started = time.monotonic()
+        with db.read() as s:
+            assert s.scalar(select(func.count()).select_from(Patient)) == 1
+        assert time.monotonic() - started < 5
+        other.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK_KEY,))
+
+
 @pytest.mark.slow
 def test_a_writer_held_up_too_long_is_told_the_database_is_busy(db, settings, operator):
     with psycopg.connect(_libpq(settings.database_url), autocommit=True) as other:
