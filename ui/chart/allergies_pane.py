@@ -34,7 +34,6 @@ from emr.services.allergies import (
 from emr.services.context import Actor
 from ui.chart.common import (
     ChartTableModel,
-    EnteredInErrorDialog,
     button,
     day,
 )
@@ -159,7 +158,6 @@ class AllergiesPane(ChartPane):
 
     def __init__(self, actor: Actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
-        self.dialog: QDialog | None = None
         self.state: AllergyState | None = None
         self.state_label = QLabel()
         self.state_label.setObjectName("allergyState")
@@ -236,48 +234,30 @@ class AllergiesPane(ChartPane):
         self.error_button.setEnabled(usable)
         self.no_known_button.setEnabled(self.state is not None and self.state.kind != "recorded")
 
-    def _open(self, dialog: QDialog, on_accepted) -> None:
-        self.dialog = dialog
-        dialog.finished.connect(
-            lambda result: on_accepted() if result == QDialog.DialogCode.Accepted else None
-        )
-        dialog.open()
-
-    def _saved(self) -> None:
-        self.reload()
-        self.changed.emit()
-
     def add_allergy(self) -> None:
-        self._open(AllergyDialog(self.actor, self.patient_id, parent=self), self._saved)
+        self.open_dialog(AllergyDialog(self.actor, self.patient_id, parent=self))
 
     def edit_allergy(self) -> None:
         allergy = self.selected()
         if allergy is None or allergy.entered_in_error:
             return
-        self._open(AllergyDialog(self.actor, self.patient_id, allergy, parent=self), self._saved)
+        self.open_dialog(AllergyDialog(self.actor, self.patient_id, allergy, parent=self))
 
     def no_known(self) -> None:
         try:
             record_no_known_allergies(self.actor, self.patient_id)
         except UserError as exc:
-            self.error.setText(exc.message)
+            self.show_error(exc.message)
             return
-        self._saved()
+        self.saved()
 
     def enter_in_error(self) -> None:
         allergy = self.selected()
         if allergy is None:
             return
-        dialog = EnteredInErrorDialog("this allergy", self)
-
-        def mark() -> None:
-            try:
-                mark_allergy_entered_in_error(
-                    self.actor, allergy.id, allergy.version, dialog.reason_text()
-                )
-            except UserError as exc:
-                self.error.setText(exc.message)
-                return
-            self._saved()
-
-        self._open(dialog, mark)
+        self.ask_entered_in_error(
+            "this allergy",
+            lambda reason: mark_allergy_entered_in_error(
+                self.actor, allergy.id, allergy.version, reason
+            ),
+        )
