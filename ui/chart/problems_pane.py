@@ -3,11 +3,8 @@ resolve, and mark entered in error (shown struck through when asked for)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QHBoxLayout,
     QVBoxLayout,
 )
@@ -20,7 +17,7 @@ from emr.services.problems import (
     mark_problem_entered_in_error,
     resolve_problem,
 )
-from ui.chart.common import STRUCK_COLOUR, ChartTableModel, EnteredInErrorDialog, button, day
+from ui.chart.common import STRUCK_COLOUR, ChartTableModel, button, day
 from ui.chart.pane import ChartPane
 from ui.chart.problem_dialog import ProblemDialog
 from ui.widgets.record_table import record_table, selected_record
@@ -31,7 +28,6 @@ class ProblemsPane(ChartPane):
 
     def __init__(self, actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
-        self.dialog: QDialog | None = None
         self.model = ChartTableModel(
             [
                 ("Code", lambda p: p.icd10_code),
@@ -93,29 +89,15 @@ class ProblemsPane(ChartPane):
         self.error_button.setEnabled(usable)
         self.resolve_button.setEnabled(usable and problem.status != "resolved")
 
-    def _open(self, dialog: QDialog, on_accepted: Callable[[], None]) -> None:
-        self.dialog = dialog
-
-        def finished(result: int) -> None:
-            if result == QDialog.DialogCode.Accepted:
-                on_accepted()
-
-        dialog.finished.connect(finished)
-        dialog.open()
-
-    def _saved(self) -> None:
-        self.reload()
-        self.changed.emit()
-
     def add_problem(self) -> None:
-        self._open(ProblemDialog(self.actor, self.patient_id, parent=self), self._saved)
+        self.open_dialog(ProblemDialog(self.actor, self.patient_id, parent=self))
 
     def edit_problem(self) -> None:
         problem = self.selected()
         if problem is None or problem.entered_in_error:
             return
         dialog = ProblemDialog(self.actor, self.patient_id, problem=problem, parent=self)
-        self._open(dialog, self._saved)
+        self.open_dialog(dialog)
 
     def resolve(self) -> None:
         problem = self.selected()
@@ -124,24 +106,17 @@ class ProblemsPane(ChartPane):
         try:
             resolve_problem(self.actor, problem.id, problem.version)
         except UserError as exc:
-            self.error.setText(exc.message)
+            self.show_error(exc.message)
             return
-        self._saved()
+        self.saved()
 
     def enter_in_error(self) -> None:
         problem = self.selected()
         if problem is None:
             return
-        dialog = EnteredInErrorDialog("this problem", self)
-
-        def mark() -> None:
-            try:
-                mark_problem_entered_in_error(
-                    self.actor, problem.id, problem.version, dialog.reason_text()
-                )
-            except UserError as exc:
-                self.error.setText(exc.message)
-                return
-            self._saved()
-
-        self._open(dialog, mark)
+        self.ask_entered_in_error(
+            "this problem",
+            lambda reason: mark_problem_entered_in_error(
+                self.actor, problem.id, problem.version, reason
+            ),
+        )
