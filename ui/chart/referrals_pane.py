@@ -5,10 +5,8 @@ error (shown struck through when asked for)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout
 
 from emr.errors import UserError
 from emr.security.permissions import Permission
@@ -17,7 +15,7 @@ from emr.services.referrals import (
     list_referrals,
     mark_referral_entered_in_error,
 )
-from ui.chart.common import ChartTableModel, EnteredInErrorDialog, button, day
+from ui.chart.common import ChartTableModel, button, day
 from ui.chart.pane import ChartPane
 from ui.chart.referral_dialog import URGENCY_LABELS, ReferralDialog, ReferralStatusDialog
 from ui.widgets.pdf_preview import PdfPreviewDialog
@@ -38,7 +36,6 @@ class ReferralsPane(ChartPane):
 
     def __init__(self, actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
-        self.dialog: QDialog | None = None
         self.model = ChartTableModel(
             [
                 ("Made", lambda r: day(r.created_at.date())),
@@ -121,17 +118,7 @@ class ReferralsPane(ChartPane):
         self.status_button.setEnabled(live and self.can_write and bool(r.next_statuses))
         self.error_button.setEnabled(live and self.can_write)
 
-    def _open(self, dialog: QDialog, on_accepted: Callable[[], None]) -> None:
-        self.dialog = dialog
-
-        def finished(result: int) -> None:
-            if result == QDialog.DialogCode.Accepted:
-                on_accepted()
-
-        dialog.finished.connect(finished)
-        dialog.open()
-
-    def _saved(self, referral: ReferralRecord | None = None) -> None:
+    def saved(self, referral: ReferralRecord | None = None) -> None:
         self.reload()
         if referral is not None:
             self.select(referral.id)
@@ -141,14 +128,14 @@ class ReferralsPane(ChartPane):
         dialog = ReferralDialog(
             self.actor, self.patient_id, encounter_id=encounter_id or None, parent=self
         )
-        self._open(dialog, lambda: self._saved(dialog.saved))
+        self.open_dialog(dialog, lambda: self.saved(dialog.saved))
 
     def edit_referral(self) -> None:
         r = self.selected()
         if r is None or r.status != "draft" or r.entered_in_error:
             return
         dialog = ReferralDialog(self.actor, self.patient_id, referral=r, parent=self)
-        self._open(dialog, lambda: self._saved(dialog.saved))
+        self.open_dialog(dialog, lambda: self.saved(dialog.saved))
 
     def preview(self) -> None:
         """The letter as it prints, in the preview (Print…, Save as PDF…)."""
@@ -172,20 +159,13 @@ class ReferralsPane(ChartPane):
         if r is None or not r.next_statuses:
             return
         dialog = ReferralStatusDialog(self.actor, r, self)
-        self._open(dialog, lambda: self._saved(dialog.saved))
+        self.open_dialog(dialog, lambda: self.saved(dialog.saved))
 
     def enter_in_error(self) -> None:
         r = self.selected()
         if r is None:
             return
-        dialog = EnteredInErrorDialog("this referral", self)
-
-        def mark() -> None:
-            try:
-                mark_referral_entered_in_error(self.actor, r.id, r.version, dialog.reason_text())
-            except UserError as exc:
-                self.error.setText(exc.message)
-                return
-            self._saved()
-
-        self._open(dialog, mark)
+        self.ask_entered_in_error(
+            "this referral",
+            lambda reason: mark_referral_entered_in_error(self.actor, r.id, r.version, reason),
+        )
