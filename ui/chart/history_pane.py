@@ -33,7 +33,6 @@ from emr.services.history import (
 )
 from ui.chart.common import (
     ChartTableModel,
-    EnteredInErrorDialog,
     button,
 )
 from ui.chart.pane import ChartPane
@@ -204,32 +203,25 @@ class HistorySection(QGroupBox):
 
     def add_entry(self) -> None:
         dialog = HistoryDialog(self.pane.actor, self.pane.patient_id, self.kind, parent=self)
-        self.pane.open_dialog(dialog, self.pane.saved)
+        self.pane.open_dialog(dialog)
 
     def edit_entry(self) -> None:
         entry = self.selected()
         if entry is None or entry.entered_in_error:
             return
         dialog = HistoryDialog(self.pane.actor, self.pane.patient_id, self.kind, entry, self)
-        self.pane.open_dialog(dialog, self.pane.saved)
+        self.pane.open_dialog(dialog)
 
     def enter_in_error(self) -> None:
         entry = self.selected()
         if entry is None:
             return
-        dialog = EnteredInErrorDialog("this history entry", self)
-
-        def mark() -> None:
-            try:
-                mark_history_entered_in_error(
-                    self.pane.actor, entry.id, entry.version, dialog.reason_text()
-                )
-            except UserError as exc:
-                self.pane.error.setText(exc.message)
-                return
-            self.pane.saved()
-
-        self.pane.open_dialog(dialog, mark)
+        self.pane.ask_entered_in_error(
+            "this history entry",
+            lambda reason: mark_history_entered_in_error(
+                self.pane.actor, entry.id, entry.version, reason
+            ),
+        )
 
 
 class HistoryPane(ChartPane):
@@ -237,7 +229,6 @@ class HistoryPane(ChartPane):
 
     def __init__(self, actor: Actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
-        self.dialog: QDialog | None = None
         self.error = self.error_label()
         self.error.setObjectName("historyError")
         self.show_errors = QCheckBox("Show entered in error")
@@ -267,14 +258,3 @@ class HistoryPane(ChartPane):
 
     def entries(self, kind: str) -> list[HistoryRecord]:
         return list(self.sections[kind].model.rows)
-
-    def open_dialog(self, dialog: QDialog, on_accepted) -> None:
-        self.dialog = dialog
-        dialog.finished.connect(
-            lambda result: on_accepted() if result == QDialog.DialogCode.Accepted else None
-        )
-        dialog.open()
-
-    def saved(self) -> None:
-        self.reload()
-        self.changed.emit()
