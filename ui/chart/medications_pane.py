@@ -20,7 +20,7 @@ from emr.services.medications import (
     list_medications,
     mark_medication_entered_in_error,
 )
-from ui.chart.common import ChartTableModel, EnteredInErrorDialog, day
+from ui.chart.common import ChartTableModel, day
 from ui.chart.medication_dialog import MedicationDialog, StopMedicationDialog
 from ui.chart.pane import ChartPane
 from ui.widgets.record_table import Column, record_table
@@ -50,7 +50,6 @@ class MedicationsPane(ChartPane):
 
     def __init__(self, actor: Actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
-        self.dialog = None  # the dialog open now, if any
         self.current_model = ChartTableModel(CURRENT_COLUMNS, self)
         self.past_model = ChartTableModel(PAST_COLUMNS, self)
         self.current_table = record_table(self.current_model, "currentMedications")
@@ -78,7 +77,7 @@ class MedicationsPane(ChartPane):
         buttons.addStretch()
         buttons.addWidget(self.show_errors)
 
-        self.message = self.error_label()
+        self.message = self.error = self.error_label()
         self.message.setObjectName("medicationsError")
         self.current_heading = QLabel("<b>Current medications</b>")
         self.past_heading = QLabel("<b>Past medications</b>")
@@ -135,43 +134,30 @@ class MedicationsPane(ChartPane):
     # --- changing -----------------------------------------------------------------------------
 
     def add(self) -> None:
-        self._open(MedicationDialog(self.actor, self.patient_id, parent=self))
+        self.open_dialog(MedicationDialog(self.actor, self.patient_id, parent=self))
 
     def edit(self) -> None:
         chosen = self.selected()
         if chosen is not None and self.may_write and not chosen.entered_in_error:
-            self._open(MedicationDialog(self.actor, self.patient_id, chosen, parent=self))
+            self.open_dialog(MedicationDialog(self.actor, self.patient_id, chosen, parent=self))
 
     def stop(self) -> None:
         chosen = self.selected()
         if chosen is not None and chosen.current and not chosen.entered_in_error:
-            self._open(StopMedicationDialog(self.actor, chosen, parent=self))
+            self.open_dialog(StopMedicationDialog(self.actor, chosen, parent=self))
 
     def entered_in_error(self) -> None:
         chosen = self.selected()
         if chosen is None or chosen.entered_in_error:
             return
-        dialog = EnteredInErrorDialog(
-            chosen.name, self, placeholder="Why it is wrong (kept with the medication)"
+        self.ask_entered_in_error(
+            chosen.name,
+            lambda reason: mark_medication_entered_in_error(
+                self.actor, chosen.id, chosen.version, reason
+            ),
+            placeholder="Why it is wrong (kept with the medication)",
         )
-        dialog.accepted.connect(lambda: self._mark_in_error(chosen, dialog.reason_text()))
-        self.dialog = dialog
-        dialog.open()
 
-    def _mark_in_error(self, chosen: MedicationRecord, reason: str) -> None:
-        try:
-            mark_medication_entered_in_error(self.actor, chosen.id, chosen.version, reason)
-        except UserError as exc:
-            self.message.setText(str(exc))
-            return
-        self._saved()
-
-    def _open(self, dialog) -> None:
-        dialog.accepted.connect(self._saved)
-        self.dialog = dialog
-        dialog.open()
-
-    def _saved(self) -> None:
+    def saved(self) -> None:
         self.dialog = None
-        self.reload()
-        self.changed.emit()
+        super().saved()
