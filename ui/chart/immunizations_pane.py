@@ -13,7 +13,7 @@ from emr.services.immunizations import (
     list_immunizations,
     mark_immunization_entered_in_error,
 )
-from ui.chart.common import ChartTableModel, EnteredInErrorDialog, day
+from ui.chart.common import ChartTableModel, day
 from ui.chart.immunization_dialog import GIVEN, HISTORICAL, REFUSAL, ImmunizationDialog
 from ui.chart.pane import ChartPane
 from ui.widgets.record_table import Column, record_table
@@ -46,7 +46,6 @@ class ImmunizationsPane(ChartPane):
 
     def __init__(self, actor: Actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
-        self.dialog = None  # the dialog open now, if any
         self.model = ChartTableModel(COLUMNS, self)
         self.table = record_table(self.model, "immunizations")
         self.table.selectionModel().selectionChanged.connect(self._enable)
@@ -72,7 +71,7 @@ class ImmunizationsPane(ChartPane):
         buttons.addStretch()
         buttons.addWidget(self.show_errors)
 
-        self.message = self.error_label()
+        self.message = self.error = self.error_label()
         self.message.setObjectName("immunizationsError")
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -109,33 +108,20 @@ class ImmunizationsPane(ChartPane):
     def record(self, kind: str) -> None:
         if not self.may_write:
             return
-        dialog = ImmunizationDialog(self.actor, self.patient_id, kind, parent=self)
-        dialog.accepted.connect(self._saved)
-        self.dialog = dialog
-        dialog.open()
+        self.open_dialog(ImmunizationDialog(self.actor, self.patient_id, kind, parent=self))
 
     def entered_in_error(self) -> None:
         chosen = self.selected()
         if chosen is None or chosen.entered_in_error:
             return
-        dialog = EnteredInErrorDialog(
+        self.ask_entered_in_error(
             f"{chosen.vaccine} of {day(chosen.given_on)}",
-            self,
+            lambda reason: mark_immunization_entered_in_error(
+                self.actor, chosen.id, chosen.version, reason
+            ),
             placeholder="Why it is wrong (kept with the immunization)",
         )
-        dialog.accepted.connect(lambda: self._mark_in_error(chosen, dialog.reason_text()))
-        self.dialog = dialog
-        dialog.open()
 
-    def _mark_in_error(self, chosen: ImmunizationRecord, reason: str) -> None:
-        try:
-            mark_immunization_entered_in_error(self.actor, chosen.id, chosen.version, reason)
-        except UserError as exc:
-            self.message.setText(str(exc))
-            return
-        self._saved()
-
-    def _saved(self) -> None:
+    def saved(self) -> None:
         self.dialog = None
-        self.reload()
-        self.changed.emit()
+        super().saved()
