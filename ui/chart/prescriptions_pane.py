@@ -32,7 +32,7 @@ from emr.services.prescriptions import (
     renew_prescription,
     sign_prescription,
 )
-from ui.chart.common import ChartTableModel, EnteredInErrorDialog, button, day
+from ui.chart.common import ChartTableModel, button, day
 from ui.chart.pane import ChartPane
 from ui.chart.prescription_dialog import PrescriptionDialog
 from ui.printing import print_pdf_with_dialog
@@ -128,7 +128,6 @@ class PrescriptionsPane(ChartPane):
 
     def __init__(self, actor: Actor, patient_id: int, parent=None) -> None:
         super().__init__(actor, patient_id, parent)
-        self.dialog = None  # the dialog open now, if any
         self.printer: QPrinter | None = None  # None: the system's default printer
         self.last_pdf: bytes | None = None  # the document last printed or previewed
         self.model = ChartTableModel(COLUMNS, self)
@@ -170,7 +169,7 @@ class PrescriptionsPane(ChartPane):
         buttons.addStretch()
         buttons.addWidget(self.show_errors)
 
-        self.message = self.error_label()
+        self.message = self.error = self.error_label()
         self.message.setObjectName("prescriptionsError")
         self.alerts = AlertsPanel(self)
         layout = QVBoxLayout(self)
@@ -272,7 +271,7 @@ class PrescriptionsPane(ChartPane):
             self.message.setText(str(exc))
             return
         self.alerts.clear()
-        self._saved(signed.id)
+        self.saved(signed.id)
 
     def renew(self) -> None:
         p = self.selected()
@@ -283,7 +282,7 @@ class PrescriptionsPane(ChartPane):
         except UserError as exc:
             self.message.setText(str(exc))
             return
-        self._saved(renewal.id)
+        self.saved(renewal.id)
 
     def discontinue(self) -> None:
         p = self.selected()
@@ -307,24 +306,16 @@ class PrescriptionsPane(ChartPane):
         except UserError as exc:
             self.message.setText(str(exc))
             return
-        self._saved(p.id)
+        self.saved(p.id)
 
     def in_error(self) -> None:
         p = self.selected()
         if p is None or p.status != "draft" or p.entered_in_error:
             return
-        dialog = EnteredInErrorDialog(f"the draft of {p.drug_display}", parent=self)
-        dialog.accepted.connect(lambda: self._mark_in_error(p, dialog.reason_text()))
-        self.dialog = dialog
-        dialog.open()
-
-    def _mark_in_error(self, p: PrescriptionRecord, reason: str) -> None:
-        try:
-            mark_prescription_entered_in_error(self.actor, p.id, p.version, reason)
-        except UserError as exc:
-            self.message.setText(str(exc))
-            return
-        self._saved(None)
+        self.ask_entered_in_error(
+            f"the draft of {p.drug_display}",
+            lambda reason: mark_prescription_entered_in_error(self.actor, p.id, p.version, reason),
+        )
 
     # --- printing -----------------------------------------------------------------------------
 
@@ -373,11 +364,9 @@ class PrescriptionsPane(ChartPane):
     # --- after a save -------------------------------------------------------------------------
 
     def _open(self, dialog: PrescriptionDialog) -> None:
-        dialog.accepted.connect(lambda: self._saved(dialog.saved.id if dialog.saved else None))
-        self.dialog = dialog
-        dialog.open()
+        self.open_dialog(dialog, lambda: self.saved(dialog.saved.id if dialog.saved else None))
 
-    def _saved(self, prescription_id: int | None) -> None:
+    def saved(self, prescription_id: int | None = None) -> None:
         self.dialog = None
         self.reload()
         if prescription_id is not None:
