@@ -8,7 +8,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 from sqlalchemy import select
 
 from emr.models.observations import Observation
@@ -177,7 +177,8 @@ def test_export_for_patient_saves_the_fhir_record(qtbot, db, physician, patient,
             QTimer.singleShot(20, answer)
             return
         seen.append(dialog.selectedFiles()[0])
-        dialog.selectFile(str(target))
+        name = dialog.findChild(QLineEdit, "fileNameEdit")  # typed, as a person would
+        name.setText(str(target))
         dialog.accept()
 
     QTimer.singleShot(20, answer)
