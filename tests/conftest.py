@@ -63,18 +63,8 @@ SQLITE_ONLY: dict[str, str] = {
     "tests/core/test_backups.py::test_backup_then_changes_then_restore_gives_exactly_the_backed_up_state": _FILE_BACKUP,
     "tests/core/test_backups.py::test_a_damaged_backup_does_not_verify_and_is_not_restored": _FILE_BACKUP,
     "tests/core/test_backups.py::test_manifest_counts_are_checked": _FILE_BACKUP,
-    # These two could run on PostgreSQL with a small change in the test (see each reason).
-    "tests/core/test_audit_chain.py::test_an_inserted_event_is_caught": (
-        "its raw INSERT writes 0 for a boolean (FALSE works on both)"
-    ),
-    "tests/core/test_crash_safety.py::test_writer_killed_mid_batch_loses_nothing_committed": (
-        "checks the file with PRAGMA integrity_check (check_database() works on both)"
-    ),
     "tests/ui/test_app.py::test_smoke_opens_the_workspaces_with_real_data": (
         "runs `emr --smoke` on the SQLite file of EMR_HOME and with a wrong SQLCipher key"
-    ),
-    "tests/ui/test_patients_workspace.py::test_status_bar_shows_user_role_and_database": (
-        "looks for the SQLite file's path in the status bar"
     ),
 }
 

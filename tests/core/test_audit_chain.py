@@ -55,7 +55,7 @@ def test_an_inserted_event_is_caught(trail):
             text(
                 "INSERT INTO audit_events (id, occurred_at, username, action, entity, detail, "
                 "emergency, prev_hash, hash) SELECT 100, occurred_at, 'x', 'view', 'patient', '', "
-                "0, hash, hash FROM audit_events WHERE id = 6"
+                "FALSE, hash, hash FROM audit_events WHERE id = 6"
             )
         )
     report = _verify(trail)

@@ -85,7 +85,7 @@ def test_ctrl_f_and_ctrl_n(qtbot, front_desk, patients):
 def test_status_bar_shows_user_role_and_database(qtbot, front_desk):
     window = _window(qtbot, front_desk)
     assert window.user_label.text() == "Fran Tester — Front desk"
-    assert str(front_desk.db.settings.database_path) in window.db_label.text()
+    assert front_desk.db.description in window.db_label.text()
     assert window.findChild(type(window.user_label), "unencrypted") is None
 
 
