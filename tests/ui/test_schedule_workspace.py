@@ -264,3 +264,21 @@ def test_save_and_print_the_day_sheet(qtbot, workspace, front_desk, patients, cl
     print_day_sheet(ws, DAY, clinic[0].id, printer)
     qtbot.waitUntil(lambda: "printed" in ws.message.text(), timeout=10_000)
     assert len(PdfReader(tmp_path / "printed.pdf").pages) == 1
+
+
+def test_another_workstations_booking_shows_within_the_poll(
+    qtbot, workspace, front_desk, patients, clinic, db
+):
+    assert workspace.change_poll.isActive()
+    assert not workspace.reload_if_changed()
+    physician = login(db, "doc", PASSWORDS["doc"])
+    book(physician, clinic, patients[1], at(10))
+    workspace.change_poll.setInterval(50)
+    qtbot.waitUntil(lambda: len(workspace.appointments) == 1, timeout=5000)
+    workspace.book_at(slot(workspace, at(11)).row(), 0)  # a dialog is open: no reload under it
+    book(physician, clinic, patients[2], at(14))
+    assert not workspace.reload_if_changed()
+    workspace.dialog.reject()
+    qtbot.waitUntil(lambda: len(workspace.appointments) == 2, timeout=5000)
+    workspace.hide()
+    assert not workspace.change_poll.isActive()
