@@ -67,7 +67,11 @@ def show_panel(qtbot, panel):
 def answer_message_box(qtbot, button_text: str, seen: list[str] | None = None) -> None:
     """Click `button_text` in the next modal message box, as a person would."""
 
+    test = CURRENT_TEST[0]
+
     def click() -> None:
+        if CURRENT_TEST[0] != test:
+            return  # its test is over: never answer a later test's question
         box = QApplication.activeModalWidget()
         if not isinstance(box, QMessageBox):
             QTimer.singleShot(20, click)
@@ -83,3 +87,14 @@ def answer_message_box(qtbot, button_text: str, seen: list[str] | None = None) -
         raise AssertionError(f"no button {button_text!r} in {[b.text() for b in box.buttons()]}")
 
     QTimer.singleShot(20, click)
+
+
+# Which test is running: timers a test left behind (answering a dialog) check it and do
+# nothing once their test is over.
+CURRENT_TEST = [0]
+
+
+@pytest.fixture(autouse=True)
+def _count_tests():
+    CURRENT_TEST[0] += 1
+    yield

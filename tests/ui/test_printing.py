@@ -20,6 +20,7 @@ from emr.schedule_rules import Stretch
 from emr.services.schedule_setup import list_providers, save_appointment_type, set_working_hours
 from emr.services.scheduling import AppointmentInput, book_appointment
 from emr.services.users import create_user
+from tests.ui.conftest import CURRENT_TEST
 from ui.printing import print_pdf, print_pdf_with_dialog, save_pdf
 
 DAY = date(2031, 3, 3)
@@ -85,18 +86,25 @@ def when_modal(qtbot, kind: type, act: Callable[[QWidget], None]) -> None:
     """Act on the next modal dialog of `kind` as a person would; close it after 10 s whatever
     happens, so a test can never hang on it."""
     waited = [0]
+    acted = [False]
+    test = CURRENT_TEST[0]
 
     def look() -> None:
+        if CURRENT_TEST[0] != test:
+            return  # its test is over
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, kind):
+            acted[0] = True
             act(dialog)
         elif waited[0] < 200:
             waited[0] += 1
             QTimer.singleShot(50, look)
 
     def give_up() -> None:
+        # Only this call's own dialog, and only if it was never answered: a later test's
+        # dialog may be open by now.
         dialog = QApplication.activeModalWidget()
-        if dialog is not None:
+        if CURRENT_TEST[0] == test and not acted[0] and isinstance(dialog, kind):
             dialog.reject()
 
     QTimer.singleShot(50, look)
