@@ -5,8 +5,10 @@ CVX code; sites and routes are stored as their HL7 codes, which the VXU message 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -182,25 +184,19 @@ def record_immunization(
     if not text["administered_by"]:
         errors.setdefault("administered_by", "Say who gave the vaccine.")
     _check_codes(errors, site, route)
-    with actor.write() as s:
-        emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
-        _check_given_on(s, errors, patient_id, given_on, "given_on")
-        if problem := encounter_problem(s, patient_id, encounter_id):
-            errors["encounter_id"] = problem
-        if errors:
-            raise ValidationError(errors)
-        row = Immunization(
-            patient_id=patient_id,
-            encounter_id=encounter_id,
-            cvx_code=vaccine.code,
-            vaccine=vaccine.short_description,
-            given_on=given_on,
-            expires_on=expires_on,
-            site=site,
-            route=route,
-            **text,
-        )
-        return _save(s, actor, row, emergency, f"given: {vaccine.display}, lot {row.lot_number}")
+    return _insert(
+        actor,
+        patient_id,
+        errors,
+        ("given_on", given_on),
+        encounter_id,
+        lambda v: f"given: {v.display}, lot {text['lot_number']}",
+        vaccine,
+        expires_on=expires_on,
+        site=site,
+        route=route,
+        **text,
+    )
 
 
 def record_historical(
@@ -235,26 +231,20 @@ def record_historical(
     if not text["source"]:
         errors.setdefault("source", "Say where this dose is recorded (card, registry, letter …).")
     _check_codes(errors, site, route)
-    with actor.write() as s:
-        emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
-        _check_given_on(s, errors, patient_id, given_on, "given_on")
-        if problem := encounter_problem(s, patient_id, encounter_id):
-            errors["encounter_id"] = problem
-        if errors:
-            raise ValidationError(errors)
-        row = Immunization(
-            patient_id=patient_id,
-            encounter_id=encounter_id,
-            cvx_code=vaccine.code,
-            vaccine=vaccine.short_description,
-            given_on=given_on,
-            expires_on=expires_on,
-            site=site,
-            route=route,
-            historical=True,
-            **text,
-        )
-        return _save(s, actor, row, emergency, f"historical: {vaccine.display} ({row.source})")
+    return _insert(
+        actor,
+        patient_id,
+        errors,
+        ("given_on", given_on),
+        encounter_id,
+        lambda v: f"historical: {v.display} ({text['source']})",
+        vaccine,
+        expires_on=expires_on,
+        site=site,
+        route=route,
+        historical=True,
+        **text,
+    )
 
 
 def record_refusal(
@@ -274,23 +264,17 @@ def record_refusal(
     text = _clean(errors, reason=reason)
     if not text["reason"]:
         errors.setdefault("reason", "Give the reason for the refusal.")
-    with actor.write() as s:
-        emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
-        _check_given_on(s, errors, patient_id, on, "on")
-        if problem := encounter_problem(s, patient_id, encounter_id):
-            errors["encounter_id"] = problem
-        if errors:
-            raise ValidationError(errors)
-        row = Immunization(
-            patient_id=patient_id,
-            encounter_id=encounter_id,
-            cvx_code=vaccine.code,
-            vaccine=vaccine.short_description,
-            given_on=on,
-            refused=True,
-            refusal_reason=text["reason"],
-        )
-        return _save(s, actor, row, emergency, f"refused: {vaccine.display}: {text['reason']}")
+    return _insert(
+        actor,
+        patient_id,
+        errors,
+        ("on", on),
+        encounter_id,
+        lambda v: f"refused: {v.display}: {text['reason']}",
+        vaccine,
+        refused=True,
+        refusal_reason=text["reason"],
+    )
 
 
 def mark_immunization_entered_in_error(
@@ -369,13 +353,41 @@ def _check_given_on(
         errors[field] = f"The date is before the patient's birth ({born:%m/%d/%Y})."
 
 
-def _save(
-    s: Session, actor: Actor, row: Immunization, emergency: bool, detail: str
+def _insert(
+    actor: Actor,
+    patient_id: int,
+    errors: dict[str, str],
+    day: tuple[str, date],
+    encounter_id: int | None,
+    describe: Callable[[Vaccine], str],
+    vaccine: Vaccine | None,
+    **columns: Any,
 ) -> ImmunizationRecord:
-    s.add(row)
-    s.flush()
-    record_clinical(s, actor, "create", ENTITY, row.id, row.patient_id, detail, emergency=emergency)
-    return _record(row)
+    """The one way a dose, a historical dose or a refusal is written: the checks that need the
+    chart, every problem at once, then the row and its audit event (`describe` says what)."""
+    field, on = day
+    with actor.write() as s:
+        emergency = open_chart_in(s, actor, patient_id, Permission.CHART_WRITE)
+        _check_given_on(s, errors, patient_id, on, field)
+        if problem := encounter_problem(s, patient_id, encounter_id):
+            errors["encounter_id"] = problem
+        if errors:
+            raise ValidationError(errors)
+        assert vaccine is not None  # an unknown code is one of the errors above
+        row = Immunization(
+            patient_id=patient_id,
+            encounter_id=encounter_id,
+            cvx_code=vaccine.code,
+            vaccine=vaccine.short_description,
+            given_on=on,
+            **columns,
+        )
+        s.add(row)
+        s.flush()
+        record_clinical(
+            s, actor, "create", ENTITY, row.id, patient_id, describe(vaccine), emergency=emergency
+        )
+        return _record(row)
 
 
 def _record(row: Immunization) -> ImmunizationRecord:
