@@ -386,7 +386,7 @@ def move_appointment(
     actor.require(Permission.SCHEDULE_WRITE)
     with actor.write() as s:
         appointment = _load(s, appointment_id, expected_version)
-        current = _record_of(s, appointment)
+        current = _read_one(s, appointment.id)
         data = validate_input(
             AppointmentInput(
                 patient_id=appointment.patient_id,
@@ -419,7 +419,7 @@ def edit_appointment(
         if data.patient_id != appointment.patient_id:
             raise ValidationError({"patient": "An appointment cannot change its patient."})
         _check_refs(s, data)
-        current = _record_of(s, appointment)
+        current = _read_one(s, appointment.id)
         changed = [_change(s, actor, appointment, current, data, override_reason)]
         if whole_series and appointment.series_id is not None:
             later = s.execute(
@@ -433,17 +433,13 @@ def edit_appointment(
                 .order_by(Appointment.starts_at)
             ).scalars()
             for other in later:
-                other_current = _record_of(s, other)
+                other_current = _read_one(s, other.id)
                 moved = replace(
                     data,
                     starts=datetime.combine(other_current.starts.date(), data.starts.time()),
                 )
                 changed.append(_change(s, actor, other, other_current, moved, override_reason))
         return changed
-
-
-def _record_of(s: Session, appointment: Appointment) -> AppointmentRecord:
-    return _read_one(s, appointment.id)
 
 
 def _change(
